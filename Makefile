@@ -1,0 +1,59 @@
+# Efterværn — the two commands: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+APT_PACKAGES := chromium poppler-utils libharfbuzz-subset0 postgresql
+export FLASK_APP := app:create_app
+
+.PHONY: help run test test-sqlite test-postgres lint translations system-deps clean
+
+help:
+	@echo "make run    install and serve the app with demo data at http://127.0.0.1:5000"
+	@echo "make test   install what the tests need and run the suite on SQLite and PostgreSQL"
+
+# The virtualenv is rebuilt when pyproject.toml changes.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+translations: $(BIN)/.installed
+	@$(BIN)/pybabel compile --statistics -d app/translations 2>&1 | grep -v '^compiling' || true
+
+run: $(BIN)/.installed translations
+	mkdir -p instance
+	$(BIN)/flask init-db
+	$(BIN)/flask demo-data --if-empty
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+# Debian packages the tests use (browser, PDF tools, font subsetting, PostgreSQL); idempotent.
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:" $$missing; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+test: system-deps $(BIN)/.installed translations lint
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite:
+	@echo "=== Test suite on SQLite ==="
+	$(BIN)/pytest
+
+test-postgres:
+	@echo "=== Test suite on PostgreSQL (throwaway cluster) ==="
+	tests/with-postgres.sh $(BIN)/pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,56 @@
+"""Efterværn: follow-up visits for Danish jobcentres."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from app.config import BASE_DIR, Config
+
+__version__ = "0.1.0"
+
+
+def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
+    """Build the app. `config` is a config class, or a dict of overrides on top of Config."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    app.config.from_object(config if isinstance(config, type) else Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    check = getattr(config, "check", None)
+    if callable(check):
+        check()
+
+    from app import cli, extensions
+    from app.core import errors, formatting, labels, security
+
+    extensions.db.init_app(app)
+    # Batch mode lets Alembic alter tables on SQLite too (it copies the table).
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True
+    )
+    extensions.csrf.init_app(app)
+    extensions.htmx.init_app(app)
+    formatting.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    labels.init_app(app)
+
+    from app.admin.views import bp as admin_bp
+    from app.auth import init_app as init_auth
+    from app.auth.views import bp as auth_bp
+    from app.caseload.views import bp as caseload_bp
+    from app.core.views import bp as core_bp
+
+    init_auth(app)
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(caseload_bp)
+    app.register_blueprint(admin_bp)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,74 @@
+"""Writing the access log. Every use of a citizen's data goes through record()."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.extensions import db
+from app.models import AuditAction, AuditEvent, User
+from app.models.base import utcnow
+
+# Why data was used, in words a citizen can read in their extract. Events store the key.
+PURPOSES = {
+    "caseload": _l("Overview of the caseload"),
+    "citizen_page": _l("Citizen's page"),
+    "placement": _l("Course and written agreement"),
+    "visit": _l("Follow-up visit"),
+    "summary": _l("Visit summary"),
+    "export": _l("Export"),
+    "extract": _l("Extract for the citizen"),
+}
+
+
+def purpose_label(key: str) -> str:
+    return str(PURPOSES.get(key, key))
+
+
+def record(
+    action: AuditAction,
+    purpose: str,
+    *,
+    citizen_ids: Iterable[int | None] = (None,),
+    object_type: str = "citizen",
+    object_id: int | None = None,
+    search_term: str | None = None,
+    user: User | None = None,
+) -> None:
+    """Add one event per citizen to the session; the caller's commit stores them with its own change.
+
+    `purpose` is a key of PURPOSES: what the data was used for, shown in the citizen's extract.
+    """
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown audit purpose {purpose!r}")
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user
+    ip_address = request.remote_addr if has_request_context() else None
+    now = utcnow()
+    db.session.add_all(
+        AuditEvent(
+            at=now,
+            user_id=user.id if user else None,
+            citizen_id=citizen_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            purpose=purpose,
+            search_term=search_term[:200] if search_term else None,
+            ip_address=ip_address,
+        )
+        for citizen_id in citizen_ids
+    )
+
+
+def purge_expired(retention_days: int) -> int:
+    """Delete events older than the retention period; returns how many went."""
+    cutoff = utcnow() - timedelta(days=retention_days)
+    result = db.session.execute(sa.delete(AuditEvent).where(AuditEvent.at < cutoff))
+    db.session.commit()
+    return result.rowcount

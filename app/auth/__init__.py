@@ -1,0 +1,62 @@
+"""Log-in, roles and the idle-session rule."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, Response, flash, jsonify, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+
+from app.extensions import db, login_manager
+from app.models import User
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> Response:
+    """Full pages go to the log-in page; htmx and API callers get 401 so they can keep their data."""
+    login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if _wants_json():
+        return jsonify(error="unauthorized", message=_("Your session has ended. Log in again.")), 401
+    if request.htmx:
+        response = Response(status=401)
+        response.headers["HX-Redirect"] = login_url
+        return response
+    flash(login_manager.login_message, "info")
+    return redirect(login_url)
+
+
+def end_idle_session() -> Response | None:
+    """Log out a session that has been idle longer than SESSION_IDLE_MINUTES, judged on the server."""
+    if request.endpoint in (None, "static") or not current_user.is_authenticated:
+        return None
+    from flask import current_app
+
+    now = int(time.time())
+    last_seen = session.get("last_seen", now)
+    if now - last_seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
+        logout_user()
+        session.clear()
+        flash(_("You were logged out after a period of inactivity. Log in again."), "info")
+        return unauthorized()
+    session["last_seen"] = now
+    session.permanent = True
+    return None
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Log in to see this page.")
+    login_manager.session_protection = "basic"
+    app.before_request(end_idle_session)

@@ -1,0 +1,118 @@
+"""Passwords, log-in attempts and the lock-out rule."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+from app.extensions import db
+from app.models import LoginAttempt, User
+from app.models.base import utcnow
+
+_hasher = PasswordHasher()
+# Low-cost Argon2id for the test suite only (TestConfig.PASSWORD_HASH_FAST); same algorithm.
+_fast_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def _current_hasher() -> PasswordHasher:
+    return _fast_hasher if current_app.config.get("PASSWORD_HASH_FAST") else _hasher
+
+
+def hash_password(password: str) -> str:
+    return _current_hasher().hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class LoginError(enum.Enum):
+    INVALID = "invalid"
+    LOCKED = "locked"
+
+
+@dataclass
+class LoginResult:
+    user: User | None = None
+    error: LoginError | None = None
+    locked_until: datetime | None = None
+
+
+def _recent_failures(user: User, now: datetime) -> int:
+    """Failed attempts within the window, counted from the last success or unlock."""
+    since = now - timedelta(hours=current_app.config["LOGIN_FAILURE_WINDOW_HOURS"])
+    last_success = db.session.scalar(
+        sa.select(LoginAttempt.at)
+        .where(LoginAttempt.user_id == user.id, LoginAttempt.succeeded.is_(True))
+        .order_by(LoginAttempt.at.desc())
+        .limit(1)
+    )
+    since = max(t for t in (since, last_success, user.failures_reset_at) if t is not None)
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            LoginAttempt.user_id == user.id,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > since,
+        )
+    )
+
+
+def authenticate(username: str, password: str, ip_address: str | None = None) -> LoginResult:
+    """Check a log-in. Too many failures within the window lock the account, even for the right password."""
+    now = utcnow()
+    username = username.strip().lower()
+    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username))
+
+    def attempt(succeeded: bool) -> None:
+        db.session.add(
+            LoginAttempt(
+                username=username[:64],
+                user_id=user.id if user else None,
+                succeeded=succeeded,
+                ip_address=ip_address,
+                at=now,
+            )
+        )
+
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        attempt(False)
+        db.session.commit()
+        return LoginResult(error=LoginError.LOCKED, locked_until=user.locked_until)
+
+    if user is None or not user.is_active or not verify_password(user, password):
+        attempt(False)
+        db.session.flush()
+        result = LoginResult(error=LoginError.INVALID)
+        if user is not None and _recent_failures(user, now) >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+            result = LoginResult(error=LoginError.LOCKED, locked_until=user.locked_until)
+        db.session.commit()
+        return result
+
+    attempt(True)
+    user.locked_until = None
+    if _hasher.check_needs_rehash(user.password_hash) and not current_app.config.get("PASSWORD_HASH_FAST"):
+        user.password_hash = hash_password(password)
+    db.session.commit()
+    return LoginResult(user=user)
+
+
+def unlock(user: User) -> None:
+    """An administrator lifts a lock; the failures before it no longer count."""
+    user.locked_until = None
+    user.failures_reset_at = utcnow()
+    db.session.commit()
+
+
+def set_locale(user: User, lang: str) -> None:
+    user.locale = lang
+    db.session.commit()

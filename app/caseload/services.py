@@ -1,0 +1,129 @@
+"""Whose citizens a user may see, and the caseload views' queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import selectinload
+
+from app.audit import services as audit
+from app.core.timeutil import local_date
+from app.extensions import db
+from app.models import (
+    AuditAction,
+    Citizen,
+    CitizenStatus,
+    Placement,
+    PlacementStatus,
+    Role,
+    ScheduledVisit,
+    ScheduledVisitStatus,
+    User,
+    Visit,
+)
+
+
+def visible_citizens(user: User) -> sa.Select:
+    """The citizens `user` may see: a jobformidler their own caseload, a supervisor their team's."""
+    query = sa.select(Citizen)
+    if user.role == Role.JOBFORMIDLER:
+        return query.where(Citizen.jobformidler_id == user.id)
+    if user.role == Role.SUPERVISOR and user.team_id is not None:
+        team_members = sa.select(User.id).where(User.team_id == user.team_id)
+        return query.where(Citizen.jobformidler_id.in_(team_members))
+    return query.where(sa.false())  # administrators manage the system, not citizens
+
+
+def get_citizen(user: User, citizen_id: int, purpose: str) -> Citizen:
+    """The citizen if `user` may see them (the read is logged under `purpose`); otherwise aborts with 404."""
+    citizen = db.session.scalar(
+        visible_citizens(user)
+        .where(Citizen.id == citizen_id)
+        .options(selectinload(Citizen.placements).selectinload(Placement.visits))
+    )
+    if citizen is None:
+        abort(404)
+    audit.record(AuditAction.READ, purpose, citizen_ids=[citizen.id], object_id=citizen.id)
+    db.session.commit()
+    return citizen
+
+
+@dataclass
+class CaseloadRow:
+    citizen: Citizen
+    placement: Placement | None
+    next_visit: date | None
+    last_visit: date | None
+
+
+def caseload(user: User, search: str = "", jobformidler_id: int | None = None) -> list[CaseloadRow]:
+    """The citizens the user may see with their current course and visit dates; the read is logged."""
+    query = visible_citizens(user).order_by(Citizen.first_name, Citizen.last_name)
+    if jobformidler_id is not None:
+        query = query.where(Citizen.jobformidler_id == jobformidler_id)
+    term = search.strip()
+    if term:
+        like = f"%{term.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Citizen.first_name + " " + Citizen.last_name).like(like),
+                sa.func.lower(Citizen.case_ref).like(like),
+            )
+        )
+    citizens = db.session.scalars(query.options(selectinload(Citizen.placements))).all()
+    ids = [c.id for c in citizens]
+    next_visits = dict(
+        db.session.execute(
+            sa.select(Placement.citizen_id, sa.func.min(ScheduledVisit.due_date))
+            .join(ScheduledVisit.placement)
+            .where(Placement.citizen_id.in_(ids), ScheduledVisit.status == ScheduledVisitStatus.PLANNED)
+            .group_by(Placement.citizen_id)
+        ).all()
+    )
+    last_visits = dict(
+        db.session.execute(
+            sa.select(Placement.citizen_id, sa.func.max(Visit.performed_at))
+            .join(Visit.placement)
+            .where(Placement.citizen_id.in_(ids))
+            .group_by(Placement.citizen_id)
+        ).all()
+    )
+    rows = [
+        CaseloadRow(
+            citizen=c,
+            placement=current_placement(c),
+            next_visit=next_visits.get(c.id),
+            last_visit=local_date(last_visits.get(c.id)),
+        )
+        for c in citizens
+    ]
+    audit.record(
+        AuditAction.SEARCH if term else AuditAction.READ,
+        "caseload",
+        citizen_ids=ids or [None],
+        object_type="caseload",
+        search_term=term or None,
+    )
+    db.session.commit()
+    return rows
+
+
+def current_placement(citizen: Citizen) -> Placement | None:
+    """The open course if there is one, else the latest."""
+    open_ = [p for p in citizen.placements if p.status in (PlacementStatus.PLANNED, PlacementStatus.ACTIVE)]
+    candidates = open_ or citizen.placements
+    return max(candidates, key=lambda p: p.start_date) if candidates else None
+
+
+def caseload_counts(user_ids: list[int]) -> dict[int, int]:
+    """How many active citizens each jobformidler has (inactive ones are off the caseload)."""
+    return dict(
+        db.session.execute(
+            sa.select(Citizen.jobformidler_id, sa.func.count())
+            .where(Citizen.jobformidler_id.in_(user_ids), Citizen.status != CitizenStatus.INACTIVE)
+            .group_by(Citizen.jobformidler_id)
+        ).all()
+    )

@@ -1,0 +1,83 @@
+"""Locale selection and the Danish ways of writing dates, times and numbers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.extensions import babel
+
+
+def select_locale() -> str:
+    """The user's own choice, then the session's, then Danish: the browser's language is not asked."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("lang") or request.args.get("lang")
+    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def date_short(value: date | datetime | None) -> str:
+    """23.11.2026"""
+    return "" if value is None else format_date(value, "dd.MM.yyyy")
+
+
+def date_long(value: date | datetime | None) -> str:
+    """mandag d. 23. november 2026 (Monday 23 November 2026 in English)."""
+    if value is None:
+        return ""
+    pattern = "EEEE 'd.' d. MMMM y" if str(get_locale()) == "da" else "EEEE d MMMM y"
+    return format_date(value, pattern)
+
+
+def datetime_short(value: datetime | None) -> str:
+    """23.11.2026 14:05, 24-hour clock in the municipality's time zone."""
+    return "" if value is None else format_datetime(value, "dd.MM.yyyy HH:mm")
+
+
+def time_short(value: datetime | None) -> str:
+    return "" if value is None else format_datetime(value, "HH:mm")
+
+
+def week_number(value: date) -> int:
+    return value.isocalendar().week
+
+
+def hours(value: Decimal | float | None) -> str:
+    """Hours with a Danish decimal comma and no trailing zeros: 7,5."""
+    return "" if value is None else format_decimal(value, "#,##0.##")
+
+
+def plan_label(code: str | None) -> str:
+    """The scheduled visit's plan code ("7d", "1m", "3m") in words."""
+    if not code:
+        return ""
+    if code.endswith("d") and "m" not in code:
+        days = int(code[:-1])
+        if days % 7 == 0:
+            return ngettext("%(num)d week", "%(num)d weeks", days // 7)
+        return ngettext("%(num)d day", "%(num)d days", days)
+    if code.endswith("m"):
+        return ngettext("%(num)d month", "%(num)d months", int(code[:-1]))
+    return code
+
+
+def days_since(value: date | None, today: date) -> str:
+    if value is None:
+        return _("never visited")
+    days = (today - value).days
+    if days == 0:
+        return _("today")
+    return ngettext("%(num)d day ago", "%(num)d days ago", days)
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    for fn in (date_short, date_long, datetime_short, time_short, week_number, hours, plan_label):
+        app.add_template_filter(fn)
+    app.add_template_global(days_since)

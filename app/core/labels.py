@@ -1,0 +1,64 @@
+"""Interface words for the stored enum values, translated through the catalogues."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from app.models import CitizenStatus, PlacementKind, PlacementStatus, Purpose, Role, VisitState
+
+ROLE = {
+    Role.JOBFORMIDLER: _l("Job broker"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.ADMIN: _l("Administrator"),
+}
+CITIZEN_STATUS = {
+    CitizenStatus.MATCHING: _l("Matching"),
+    CitizenStatus.IN_COURSE: _l("In a course"),
+    CitizenStatus.COMPLETED: _l("Completed"),
+    CitizenStatus.REHABILITATION: _l("Rehabilitation team"),
+    CitizenStatus.INACTIVE: _l("Inactive"),
+}
+PLACEMENT_KIND = {
+    PlacementKind.ORDINARY: _l("Ordinary job"),
+    PlacementKind.SMALL_JOB: _l("Small job"),
+    PlacementKind.INTERNSHIP: _l("Company internship"),
+    PlacementKind.WAGE_SUBSIDY: _l("Wage subsidy"),
+    PlacementKind.MIXED: _l("Internship and paid hours"),
+}
+PLACEMENT_STATUS = {
+    PlacementStatus.PLANNED: _l("Planned"),
+    PlacementStatus.ACTIVE: _l("Active"),
+    PlacementStatus.COMPLETED: _l("Completed"),
+    PlacementStatus.BROKEN_OFF: _l("Broken off"),
+    PlacementStatus.REHABILITATION: _l("Handed to the rehabilitation team"),
+}
+PURPOSE = {
+    Purpose.JOB: _l("(a) Job and ordinary paid hours"),
+    Purpose.SKILLS: _l("(b) Train and document skills within the job goal"),
+    Purpose.CLARIFY: _l("(c) Clarify a job goal within a limited period"),
+}
+VISIT_STATE = {
+    VisitState.DRAFT: _l("Draft"),
+    VisitState.COMPLETED: _l("Completed"),
+    VisitState.SIGNED: _l("Signed"),
+    VisitState.DELIVERED: _l("Delivered"),
+}
+
+
+def _lookup(table: dict) -> object:
+    def label(value: object) -> str:
+        return str(table.get(value, value))
+
+    return label
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(lambda: str(get_locale() or "da"), "current_locale")
+    app.add_template_global(_lookup(ROLE), "role_label")
+    app.add_template_global(_lookup(CITIZEN_STATUS), "citizen_status_label")
+    app.add_template_global(_lookup(PLACEMENT_KIND), "placement_kind_label")
+    app.add_template_global(_lookup(PLACEMENT_STATUS), "placement_status_label")
+    app.add_template_global(_lookup(PURPOSE), "purpose_label")
+    app.add_template_global(_lookup(VISIT_STATE), "visit_state_label")

@@ -1,0 +1,64 @@
+"""All models, imported here so that Alembic and the app see the whole schema."""
+
+from app.models.audit import AuditAction, AuditEvent
+from app.models.checklist import ChecklistItem, ChecklistTemplate, ItemKind, TemplateStatus
+from app.models.citizen import Citizen, CitizenStatus
+from app.models.company import Company, ContactPerson, Workplace, is_valid_cvr
+from app.models.placement import (
+    AgreementRevision,
+    Placement,
+    PlacementKind,
+    PlacementStatus,
+    Purpose,
+    ScheduledVisit,
+    ScheduledVisitStatus,
+)
+from app.models.user import LoginAttempt, Role, Team, User
+from app.models.visit import (
+    ConvertAnswer,
+    Delivery,
+    DeliveryStatus,
+    Document,
+    Signature,
+    SignerRole,
+    SigningToken,
+    Visit,
+    VisitKind,
+    VisitState,
+)
+
+__all__ = [
+    "AgreementRevision",
+    "AuditAction",
+    "AuditEvent",
+    "ChecklistItem",
+    "ChecklistTemplate",
+    "Citizen",
+    "CitizenStatus",
+    "Company",
+    "ContactPerson",
+    "ConvertAnswer",
+    "Delivery",
+    "DeliveryStatus",
+    "Document",
+    "ItemKind",
+    "LoginAttempt",
+    "Placement",
+    "PlacementKind",
+    "PlacementStatus",
+    "Purpose",
+    "Role",
+    "ScheduledVisit",
+    "ScheduledVisitStatus",
+    "Signature",
+    "SignerRole",
+    "SigningToken",
+    "Team",
+    "TemplateStatus",
+    "User",
+    "Visit",
+    "VisitKind",
+    "VisitState",
+    "Workplace",
+    "is_valid_cvr",
+]

@@ -1,0 +1,170 @@
+"""Visits, their signatures, signing tokens, rendered documents and deliveries."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, created_at_column, str_enum, updated_at_column
+from app.models.placement import HOURS
+
+if TYPE_CHECKING:
+    from app.models.checklist import ChecklistTemplate
+    from app.models.placement import Placement, ScheduledVisit
+    from app.models.user import User
+
+
+class VisitState(enum.StrEnum):
+    DRAFT = "draft"
+    COMPLETED = "completed"
+    SIGNED = "signed"
+    DELIVERED = "delivered"
+
+
+class VisitKind(enum.StrEnum):
+    FOLLOW_UP = "follow_up"
+    MIDWAY = "midway"  # the course's mid-way evaluation
+    FINAL = "final"  # the end evaluation
+
+
+class ConvertAnswer(enum.StrEnum):
+    """Can internship hours be converted to ordinary paid hours?"""
+
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+    NOT_DISCUSSED = "not_discussed"
+
+
+class SignerRole(enum.StrEnum):
+    COMPANY_CONTACT = "company_contact"
+    CITIZEN = "citizen"
+    JOBFORMIDLER = "jobformidler"
+
+
+class Visit(db.Model):
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Made on the device when the visit is opened: the idempotency key of the sync API.
+    uuid: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
+    placement_id: Mapped[int] = mapped_column(sa.ForeignKey("placements.id"), index=True)
+    scheduled_visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("scheduled_visits.id"), index=True)
+    template_id: Mapped[int] = mapped_column(sa.ForeignKey("checklist_templates.id"))
+    performed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    performed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    kind: Mapped[VisitKind] = mapped_column(str_enum(VisitKind), default=VisitKind.FOLLOW_UP)
+    on_site: Mapped[bool] = mapped_column(default=True)
+    present: Mapped[str | None] = mapped_column(sa.Text)
+    # {item_key: {"rating": "good", "note": "..."}}
+    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    paid_hours_per_week: Mapped[Decimal | None] = mapped_column(HOURS)
+    internship_hours_per_week: Mapped[Decimal | None] = mapped_column(HOURS)
+    # Were ordinary paid hours discussed at this visit? (A programme indicator: at least 9 in 10.)
+    hours_discussed: Mapped[bool] = mapped_column(default=False)
+    can_convert: Mapped[ConvertAnswer | None] = mapped_column(str_enum(ConvertAnswer))
+    hours_note: Mapped[str | None] = mapped_column(sa.Text)
+    # [{"what": "...", "who": "...", "due": "2026-12-01"}]
+    actions: Mapped[list] = mapped_column(sa.JSON, default=list)
+    next_visit_date: Mapped[date | None]
+    state: Mapped[VisitState] = mapped_column(str_enum(VisitState), default=VisitState.DRAFT, index=True)
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    addendum_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visits.id"))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
+
+    placement: Mapped[Placement] = relationship(back_populates="visits")
+    scheduled_visit: Mapped[ScheduledVisit | None] = relationship()
+    template: Mapped[ChecklistTemplate] = relationship()
+    performed_by: Mapped[User] = relationship()
+    signatures: Mapped[list[Signature]] = relationship(
+        back_populates="visit", order_by="Signature.signed_at", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[Document]] = relationship(back_populates="visit", order_by="Document.created_at")
+    addendum_of: Mapped[Visit | None] = relationship(remote_side=[id])
+
+    @property
+    def is_immutable(self) -> bool:
+        return self.state in (VisitState.SIGNED, VisitState.DELIVERED)
+
+
+class Signature(db.Model):
+    __tablename__ = "signatures"
+    __table_args__ = (sa.UniqueConstraint("visit_id", "signer_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    signer_role: Mapped[SignerRole] = mapped_column(str_enum(SignerRole))
+    signer_name: Mapped[str] = mapped_column(sa.String(120))
+    # signature_pad's point groups: the vector drawing, re-renderable at any size.
+    strokes: Mapped[list] = mapped_column(sa.JSON)
+    svg: Mapped[str] = mapped_column(sa.Text)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    device: Mapped[str | None] = mapped_column(sa.String(200))
+
+    visit: Mapped[Visit] = relationship(back_populates="signatures")
+
+
+class SigningToken(db.Model):
+    """A single-use, expiring link that lets the company sign on its own tablet without logging in."""
+
+    __tablename__ = "signing_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    signer_role: Mapped[SignerRole] = mapped_column(str_enum(SignerRole))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # sha256 of the token
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Document(db.Model):
+    """The rendered, sealed summary PDF of a visit."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id"), index=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    sealed_by: Mapped[str | None] = mapped_column(sa.String(200))  # the certificate's subject
+    created_at: Mapped[datetime] = created_at_column()
+
+    visit: Mapped[Visit] = relationship(back_populates="documents")
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="document")
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Delivery(db.Model):
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    recipient_role: Mapped[SignerRole] = mapped_column(str_enum(SignerRole))
+    recipient_name: Mapped[str] = mapped_column(sa.String(120))
+    address: Mapped[str] = mapped_column(sa.String(254))
+    channel: Mapped[str] = mapped_column(sa.String(20), default="email")
+    status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
+
+    document: Mapped[Document] = relationship(back_populates="deliveries")

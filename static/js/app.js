@@ -1,0 +1,30 @@
+// Efterværn page behaviour. No inline scripts anywhere: the Content-Security-Policy forbids them.
+(function () {
+  "use strict";
+
+  // After an htmx swap, move focus to an error summary so screen readers announce it.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const summary = event.detail.target.querySelector(".error-summary");
+    if (summary) summary.focus();
+  });
+
+  // A 401 from htmx means the session ended: htmx follows HX-Redirect to the log-in page.
+  // Other error answers would otherwise be silently ignored; show them.
+  document.addEventListener("htmx:responseError", function (event) {
+    const status = event.detail.xhr.status;
+    if (status === 401) return;
+    const main = document.getElementById("main");
+    if (!main) return;
+    let box = document.getElementById("htmx-error");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "htmx-error";
+      box.className = "flash flash-error";
+      box.setAttribute("role", "alert");
+      main.prepend(box);
+    }
+    box.textContent = document.documentElement.lang === "en"
+      ? "The server could not complete the request (" + status + "). Try again."
+      : "Serveren kunne ikke gennemføre handlingen (" + status + "). Prøv igen.";
+  });
+})();

@@ -1,0 +1,101 @@
+"""Fixtures shared by all tests. The database is SQLite by default, or PostgreSQL when
+TEST_DATABASE_URL is set (`make test` runs the suite on both)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import db
+from tests.factories import PASSWORD
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """PostgreSQL from the environment, else a SQLite file that a browser test's server can share."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        yield f"sqlite:///{Path(tmp) / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str) -> Iterator[None]:
+    """Create the schema once per run; tests empty the tables instead of rebuilding them."""
+    app = create_app({**_config(), "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        yield
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _config() -> dict:
+    return {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+
+
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, as in production.
+
+    pytest-flask keeps a request context pushed during a test, and Flask reuses its app context for
+    the client's requests: `g` (the logged-in user, the locale) and the database session would then be
+    shared between requests and hide bugs that only show in a real server.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+            # Flask re-pushes the request's contexts for inspection; drop them with ours.
+            self._context_stack.close()
+        return response
+
+
+@pytest.fixture
+def app(database_url: str, _schema: None) -> Iterator[Flask]:
+    app = create_app({**_config(), "SQLALCHEMY_DATABASE_URI": database_url})
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = db.metadata.sorted_tables
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                conn.execute(table.delete())
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, username: str, password: str = PASSWORD):
+        return self._client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
