@@ -44,13 +44,24 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     from app.admin.views import bp as admin_bp
     from app.auth import init_app as init_auth
     from app.auth.views import bp as auth_bp
+    from app.calendar.views import bp as calendar_bp
     from app.caseload.views import bp as caseload_bp
+    from app.companies.views import bp as companies_bp
     from app.core.views import bp as core_bp
+    from app.placements.views import bp as placements_bp
 
     init_auth(app)
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(caseload_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(companies_bp)
+    app.register_blueprint(placements_bp)
+    app.register_blueprint(calendar_bp)
     cli.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
     return app

@@ -53,6 +53,9 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
     LANGUAGES = ("da", "en")
 
+    # Behind a reverse proxy that ends TLS: trust its X-Forwarded-* headers (number of proxies).
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
 
 

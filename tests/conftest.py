@@ -60,6 +60,8 @@ class FreshContextClient(FlaskClient):
             response = super().open(*args, **kwargs)
             # Flask re-pushes the request's contexts for inspection; drop them with ours.
             self._context_stack.close()
+        # The test's own session must not serve objects from before the request changed them.
+        db.session.expire_all()
         return response
 
 

@@ -20,6 +20,7 @@ PURPOSES = {
     "citizen_page": _l("Citizen's page"),
     "placement": _l("Course and written agreement"),
     "visit": _l("Follow-up visit"),
+    "calendar": _l("The job broker's calendar of planned visits"),
     "summary": _l("Visit summary"),
     "export": _l("Export"),
     "extract": _l("Extract for the citizen"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import abort
@@ -23,6 +23,7 @@ from app.models import (
     ScheduledVisitStatus,
     User,
     Visit,
+    Workplace,
 )
 
 
@@ -59,11 +60,15 @@ class CaseloadRow:
     last_visit: date | None
 
 
-def caseload(user: User, search: str = "", jobformidler_id: int | None = None) -> list[CaseloadRow]:
+def caseload(
+    user: User, search: str = "", jobformidler_id: int | None = None, status: CitizenStatus | None = None
+) -> list[CaseloadRow]:
     """The citizens the user may see with their current course and visit dates; the read is logged."""
     query = visible_citizens(user).order_by(Citizen.first_name, Citizen.last_name)
     if jobformidler_id is not None:
         query = query.where(Citizen.jobformidler_id == jobformidler_id)
+    if status is not None:
+        query = query.where(Citizen.status == status)
     term = search.strip()
     if term:
         like = f"%{term.lower()}%"
@@ -83,20 +88,13 @@ def caseload(user: User, search: str = "", jobformidler_id: int | None = None) -
             .group_by(Placement.citizen_id)
         ).all()
     )
-    last_visits = dict(
-        db.session.execute(
-            sa.select(Placement.citizen_id, sa.func.max(Visit.performed_at))
-            .join(Visit.placement)
-            .where(Placement.citizen_id.in_(ids))
-            .group_by(Placement.citizen_id)
-        ).all()
-    )
+    last_visits = _last_visits(ids)
     rows = [
         CaseloadRow(
             citizen=c,
             placement=current_placement(c),
             next_visit=next_visits.get(c.id),
-            last_visit=local_date(last_visits.get(c.id)),
+            last_visit=last_visits.get(c.id),
         )
         for c in citizens
     ]
@@ -127,3 +125,92 @@ def caseload_counts(user_ids: list[int]) -> dict[int, int]:
             .group_by(Citizen.jobformidler_id)
         ).all()
     )
+
+
+@dataclass
+class AgendaItem:
+    visit: ScheduledVisit
+    citizen: Citizen
+    placement: Placement
+    last_visit: date | None
+
+
+@dataclass
+class Agenda:
+    today: list[AgendaItem]
+    overdue: list[AgendaItem]
+    upcoming: list[AgendaItem]  # the next 7 days after today
+
+    @property
+    def citizen_ids(self) -> list[int]:
+        return sorted({i.citizen.id for i in self.today + self.overdue + self.upcoming})
+
+
+def agenda(user: User, today: date, days_ahead: int = 7) -> Agenda:
+    """The jobformidler's planned visits: due today, overdue, and in the coming days (the read is logged)."""
+    visible = visible_citizens(user).with_only_columns(Citizen.id)
+    rows = db.session.execute(
+        sa.select(ScheduledVisit, Placement, Citizen)
+        .join(ScheduledVisit.placement)
+        .join(Placement.citizen)
+        .where(
+            Citizen.id.in_(visible),
+            ScheduledVisit.status == ScheduledVisitStatus.PLANNED,
+            ScheduledVisit.due_date <= today + timedelta(days=days_ahead),
+            Placement.status.in_([PlacementStatus.PLANNED, PlacementStatus.ACTIVE]),
+        )
+        .order_by(ScheduledVisit.due_date, Citizen.first_name)
+        .options(selectinload(Placement.workplace).selectinload(Workplace.company))
+    ).all()
+    last = _last_visits([c.id for _, _, c in rows])
+    items = [AgendaItem(sv, c, p, last.get(c.id)) for sv, p, c in rows]
+    result = Agenda(
+        today=[i for i in items if i.visit.due_date == today],
+        overdue=[i for i in items if i.visit.due_date < today],
+        upcoming=[i for i in items if i.visit.due_date > today],
+    )
+    if result.citizen_ids:
+        audit.record(AuditAction.READ, "caseload", citizen_ids=result.citizen_ids, object_type="agenda")
+        db.session.commit()
+    return result
+
+
+def _last_visits(citizen_ids: list[int]) -> dict[int, date | None]:
+    """The day of each citizen's latest visit."""
+    if not citizen_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Placement.citizen_id, sa.func.max(Visit.performed_at))
+        .join(Visit.placement)
+        .where(Placement.citizen_id.in_(citizen_ids))
+        .group_by(Placement.citizen_id)
+    ).all()
+    return {citizen_id: local_date(at) for citizen_id, at in rows}
+
+
+class DuplicateCaseRef(ValueError):
+    """Another citizen already has this case reference."""
+
+
+def create_citizen(user: User, data: dict) -> Citizen:
+    """Add a citizen to the jobformidler's own caseload (logged as a create)."""
+    case_ref = data["case_ref"].strip().upper()
+    if db.session.scalar(sa.select(Citizen.id).where(sa.func.upper(Citizen.case_ref) == case_ref)):
+        raise DuplicateCaseRef(case_ref)
+    citizen = Citizen(
+        first_name=data["first_name"].strip(),
+        last_name=data["last_name"].strip(),
+        case_ref=case_ref,
+        phone=(data.get("phone") or "").strip() or None,
+        email=(data.get("email") or "").strip().lower() or None,
+        job_wish=(data.get("job_wish") or "").strip() or None,
+        jobformidler=user,
+        status=CitizenStatus.MATCHING,
+    )
+    db.session.add(citizen)
+    db.session.flush()
+    audit.record(
+        AuditAction.CREATE, "citizen_page", citizen_ids=[citizen.id], object_id=citizen.id, user=user
+    )
+    db.session.commit()
+    return citizen

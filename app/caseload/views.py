@@ -1,31 +1,86 @@
-"""The caseload: a jobformidler's citizens, a supervisor's team, a citizen's page."""
+"""The caseload: the jobformidler's day, their citizens, a supervisor's team, a citizen's page."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.access import role_required
 from app.caseload import services
+from app.caseload.forms import CitizenForm, status_choices
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.models import Role, User
+from app.models import CitizenStatus, Role, User
 
 bp = Blueprint("caseload", __name__)
+VARY = {"Vary": "HX-Request"}
+
+# The home page's parts that htmx may ask for alone, by the id of the element they replace.
+HOME_FRAGMENTS = {
+    "agenda": "caseload/_agenda.html",
+    "caseload-rows": "caseload/_caseload_rows.html",
+}
+
+
+def _status_filter() -> CitizenStatus | None:
+    try:
+        return CitizenStatus(request.args.get("status", ""))
+    except ValueError:
+        return None
+
+
+@role_required(Role.JOBFORMIDLER)
+def home() -> ResponseReturnValue:
+    """The jobformidler's first screen: today's, overdue and coming visits, then the caseload."""
+    today = local_today()
+    context = {
+        "agenda": services.agenda(current_user, today),
+        "rows": services.caseload(current_user),
+        "search": "",
+        "status": "",
+        "today": today,
+    }
+    fragment = HOME_FRAGMENTS.get(request.htmx.target or "") if request.htmx else None
+    return render_template(fragment or "caseload/home.html", **context), VARY
 
 
 @bp.route("/borgere")
 @role_required(Role.JOBFORMIDLER, Role.SUPERVISOR)
 def citizens() -> ResponseReturnValue:
-    """The citizens the user may see, searchable; htmx asks for the rows only."""
+    """The citizens the user may see, searchable and filtered by status; htmx asks for the rows only."""
     search = request.args.get("q", "")
-    rows = services.caseload(current_user, search=search)
-    context = {"rows": rows, "search": search, "today": local_today()}
+    status = _status_filter()
+    rows = services.caseload(current_user, search=search, status=status)
+    context = {
+        "rows": rows,
+        "search": search,
+        "status": status or "",
+        "status_choices": status_choices(),
+        "today": local_today(),
+    }
     if request.htmx and request.htmx.target == "caseload-rows":
-        return render_template("caseload/_caseload_rows.html", **context), {"Vary": "HX-Request"}
-    return render_template("caseload/citizens.html", **context), {"Vary": "HX-Request"}
+        return render_template("caseload/_caseload_rows.html", **context), VARY
+    return render_template("caseload/citizens.html", **context), VARY
+
+
+@bp.route("/borgere/ny", methods=["GET", "POST"])
+@role_required(Role.JOBFORMIDLER)
+def new_citizen() -> ResponseReturnValue:
+    """Add a citizen to the own caseload."""
+    form = CitizenForm()
+    if form.validate_on_submit():
+        try:
+            citizen = services.create_citizen(current_user, form.data)
+        except services.DuplicateCaseRef:
+            form.case_ref.errors.append(_("Another citizen already has this case reference."))
+        else:
+            flash(_("%(name)s was added to your caseload.", name=citizen.full_name), "success")
+            return redirect(url_for("caseload.citizen", citizen_id=citizen.id), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("caseload/citizen_form.html", form=form), status
 
 
 @bp.route("/borgere/<int:citizen_id>")
@@ -46,16 +101,14 @@ def team() -> ResponseReturnValue:
         .order_by(User.full_name)
     ).all()
     selected = request.args.get("jobformidler", type=int)
-    rows = services.caseload(current_user, jobformidler_id=selected)
-    counts = services.caseload_counts([m.id for m in members])
     context = {
         "members": members,
-        "counts": counts,
+        "counts": services.caseload_counts([m.id for m in members]),
         "cap": current_app.config["CASELOAD_CAP"],
-        "rows": rows,
+        "rows": services.caseload(current_user, jobformidler_id=selected),
         "selected": selected,
         "today": local_today(),
     }
     if request.htmx and request.htmx.target == "caseload-rows":
-        return render_template("caseload/_caseload_rows.html", **context), {"Vary": "HX-Request"}
-    return render_template("caseload/team.html", **context), {"Vary": "HX-Request"}
+        return render_template("caseload/_caseload_rows.html", **context), VARY
+    return render_template("caseload/team.html", **context), VARY

@@ -35,6 +35,13 @@ def date_long(value: date | datetime | None) -> str:
     return format_date(value, pattern)
 
 
+def date_weekday(value: date | None) -> str:
+    """man. 30.11 · uge 49: the day and week, for plans."""
+    if value is None:
+        return ""
+    return format_date(value, "EEE dd.MM") + " · " + _("week %(num)d", num=value.isocalendar().week)
+
+
 def datetime_short(value: datetime | None) -> str:
     """23.11.2026 14:05, 24-hour clock in the municipality's time zone."""
     return "" if value is None else format_datetime(value, "dd.MM.yyyy HH:mm")
@@ -78,6 +85,15 @@ def days_since(value: date | None, today: date) -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    for fn in (date_short, date_long, datetime_short, time_short, week_number, hours, plan_label):
+    for fn in (
+        date_short,
+        date_long,
+        date_weekday,
+        datetime_short,
+        time_short,
+        week_number,
+        hours,
+        plan_label,
+    ):
         app.add_template_filter(fn)
     app.add_template_global(days_since)

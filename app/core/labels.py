@@ -46,6 +46,23 @@ VISIT_STATE = {
     VisitState.DELIVERED: _l("Delivered"),
 }
 
+AGREEMENT_FIELD = {
+    "kind": _l("Kind"),
+    "workplace_id": _l("Workplace"),
+    "contact_person_id": _l("Contact person"),
+    "start_date": _l("Start date"),
+    "planned_end_date": _l("Agreed end date"),
+    "agreement_date": _l("Date of the written agreement"),
+    "purpose": _l("Purpose"),
+    "job_title": _l("Job title"),
+    "tasks": _l("Tasks"),
+    "working_hours": _l("Working hours"),
+    "paid_hours_per_week": _l("Ordinary paid hours per week"),
+    "internship_hours_per_week": _l("Internship hours per week"),
+    "sub_goals": _l("Sub-goals"),
+    "considerations": _l("Considerations"),
+}
+
 
 def _lookup(table: dict) -> object:
     def label(value: object) -> str:
@@ -62,3 +79,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(_lookup(PLACEMENT_STATUS), "placement_status_label")
     app.add_template_global(_lookup(PURPOSE), "purpose_label")
     app.add_template_global(_lookup(VISIT_STATE), "visit_state_label")
+    app.add_template_global(_lookup(AGREEMENT_FIELD), "agreement_field_label")

@@ -21,7 +21,7 @@ def index() -> ResponseReturnValue:
         return redirect(url_for("caseload.team"))
     if current_user.role == Role.ADMIN:
         return redirect(url_for("admin.users"))
-    return caseload_views.citizens()
+    return caseload_views.home()
 
 
 @bp.route("/ping")

@@ -6,6 +6,7 @@ from app.models.citizen import Citizen, CitizenStatus
 from app.models.company import Company, ContactPerson, Workplace, is_valid_cvr
 from app.models.placement import (
     AgreementRevision,
+    FollowUpRuleRow,
     Placement,
     PlacementKind,
     PlacementStatus,
@@ -41,6 +42,7 @@ __all__ = [
     "Delivery",
     "DeliveryStatus",
     "Document",
+    "FollowUpRuleRow",
     "ItemKind",
     "LoginAttempt",
     "Placement",

@@ -133,6 +133,7 @@ class ScheduledVisit(db.Model):
         str_enum(ScheduledVisitStatus), default=ScheduledVisitStatus.PLANNED, index=True
     )
     original_due_date: Mapped[date | None]
+    note: Mapped[str | None] = mapped_column(sa.Text)  # why it was moved, added or cancelled
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
 
@@ -140,3 +141,17 @@ class ScheduledVisit(db.Model):
 
     def is_overdue(self, today: date) -> bool:
         return self.status == ScheduledVisitStatus.PLANNED and self.due_date < today
+
+
+class FollowUpRuleRow(db.Model):
+    """The municipality's follow-up plan, step by step; an administrator changes it.
+
+    An empty table means the programme default: 1 week, 1 month, 3 months, then monthly to 12 months.
+    """
+
+    __tablename__ = "follow_up_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    days: Mapped[int] = mapped_column(default=0)
+    months: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = created_at_column()

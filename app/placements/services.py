@@ -1,18 +1,376 @@
-"""Courses and their follow-up plans."""
+"""Courses ("forløb"): creating them with their written agreement and follow-up plan, changing the
+agreement with a history, moving, adding and cancelling visits, and the course's status."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort
+from wtforms.fields.choices import SelectChoice
+
+from app.audit import services as audit
+from app.caseload.services import visible_citizens
 from app.extensions import db
-from app.models import Placement, ScheduledVisit
-from app.placements.schedule import FollowUpRule, plan_dates
+from app.models import (
+    AgreementRevision,
+    AuditAction,
+    Citizen,
+    CitizenStatus,
+    Company,
+    ContactPerson,
+    FollowUpRuleRow,
+    Placement,
+    PlacementKind,
+    PlacementStatus,
+    ScheduledVisit,
+    ScheduledVisitStatus,
+    User,
+    Visit,
+    Workplace,
+)
+from app.models.base import utcnow
+from app.placements.schedule import FollowUpRule, default_rules, plan_dates
+
+# The course is complete at this many ordinary paid hours a month (DOMAIN.md, step 4).
+GOAL_MONTHLY_PAID_HOURS = Decimal(30)
+WEEKS_PER_MONTH = Decimal(52) / Decimal(12)
+
+AGREEMENT_FIELDS = (
+    "kind",
+    "workplace_id",
+    "contact_person_id",
+    "start_date",
+    "planned_end_date",
+    "agreement_date",
+    "purpose",
+    "job_title",
+    "tasks",
+    "working_hours",
+    "paid_hours_per_week",
+    "internship_hours_per_week",
+    "sub_goals",
+    "considerations",
+)
+
+
+def _log(action: AuditAction, placement: Placement, user: User, purpose: str = "placement") -> None:
+    audit.record(
+        action,
+        purpose,
+        citizen_ids=[placement.citizen_id],
+        object_type="placement",
+        object_id=placement.id,
+        user=user,
+    )
+
+
+# --- The municipality's follow-up plan ------------------------------------------------------------
+
+
+def current_rules() -> list[FollowUpRule]:
+    """The administrator's plan, or the programme default when none is set."""
+    rows = db.session.scalars(sa.select(FollowUpRuleRow)).all()
+    if not rows:
+        return default_rules()
+    return sorted(
+        (FollowUpRule(days=r.days, months=r.months) for r in rows), key=lambda r: (r.months, r.days)
+    )
+
+
+def replace_rules(rules: list[FollowUpRule]) -> None:
+    """Store a new plan for courses created from now on (existing plans are left as they are)."""
+    db.session.execute(sa.delete(FollowUpRuleRow))
+    db.session.add_all(FollowUpRuleRow(days=r.days, months=r.months) for r in rules)
+    db.session.commit()
 
 
 def generate_schedule(placement: Placement, rules: list[FollowUpRule] | None = None) -> list[ScheduledVisit]:
     """Add the planned follow-up visits for a course from its start date (the caller commits)."""
+    rules = current_rules() if rules is None else rules
+    last_day = placement.end_date or placement.planned_end_date
     visits = [
         ScheduledVisit(placement=placement, due_date=due, label=code, source="plan", original_due_date=due)
         for code, due in plan_dates(placement.start_date, rules)
-        if placement.end_date is None or due <= placement.end_date
+        if last_day is None or due <= last_day
     ]
     db.session.add_all(visits)
     return visits
+
+
+# --- Creating and changing a course ---------------------------------------------------------------
+
+
+def create_placement(citizen: Citizen, data: dict[str, Any], user: User, today: date) -> Placement:
+    """A new course with its agreement and follow-up plan; the citizen is now in a course."""
+    placement = Placement(
+        citizen=citizen, created_by=user, **{k: data[k] for k in AGREEMENT_FIELDS if k in data}
+    )
+    placement.status = PlacementStatus.ACTIVE if placement.start_date <= today else PlacementStatus.PLANNED
+    db.session.add(placement)
+    generate_schedule(placement)
+    citizen.status = CitizenStatus.IN_COURSE
+    db.session.flush()
+    _log(AuditAction.CREATE, placement, user)
+    db.session.commit()
+    return placement
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return value.normalize()
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value.value if hasattr(value, "value") else value
+
+
+def update_agreement(
+    placement: Placement, data: dict[str, Any], user: User, today: date
+) -> AgreementRevision | None:
+    """Change the agreement, keeping what it said before as a revision. Returns None if nothing changed.
+
+    A new start date re-plans the visits that were planned from the old one, as long as none is done.
+    """
+    changes = {}
+    for field in AGREEMENT_FIELDS:
+        if field not in data:
+            continue
+        old, new = getattr(placement, field), data[field]
+        if _comparable(old) != _comparable(new):
+            changes[field] = [_jsonable(old), _jsonable(new)]
+            setattr(placement, field, new)
+    if not changes:
+        return None
+    if "start_date" in changes and placement.is_open:
+        _replan(placement, today)
+    revision = AgreementRevision(placement=placement, changed_by=user, changes=changes)
+    db.session.add(revision)
+    _log(AuditAction.UPDATE, placement, user)
+    db.session.commit()
+    return revision
+
+
+def _replan(placement: Placement, today: date) -> None:
+    """Plan the visits anew from the start date, if the course has no visit yet."""
+    if any(sv.status == ScheduledVisitStatus.DONE for sv in placement.scheduled_visits):
+        return
+    for sv in list(placement.scheduled_visits):
+        if sv.source == "plan" and sv.status == ScheduledVisitStatus.PLANNED:
+            db.session.delete(sv)
+            placement.scheduled_visits.remove(sv)
+    generate_schedule(placement)
+    placement.status = PlacementStatus.ACTIVE if placement.start_date <= today else PlacementStatus.PLANNED
+
+
+def end_course(
+    placement: Placement, status: PlacementStatus, end_date: date, reason: str | None, user: User
+) -> None:
+    """End a course: completed, broken off (back to matching) or handed to the rehabilitation team.
+
+    Planned visits after the end are cancelled; the citizen's status follows the outcome.
+    """
+    if status not in (PlacementStatus.COMPLETED, PlacementStatus.BROKEN_OFF, PlacementStatus.REHABILITATION):
+        raise ValueError(f"{status} does not end a course")
+    placement.status = status
+    placement.end_date = end_date
+    placement.ended_reason = reason
+    for sv in placement.scheduled_visits:
+        if sv.status == ScheduledVisitStatus.PLANNED and sv.due_date > end_date:
+            sv.status = ScheduledVisitStatus.CANCELLED
+            sv.cancelled_at = utcnow()
+    placement.citizen.status = {
+        PlacementStatus.COMPLETED: CitizenStatus.COMPLETED,
+        PlacementStatus.BROKEN_OFF: CitizenStatus.MATCHING,
+        PlacementStatus.REHABILITATION: CitizenStatus.REHABILITATION,
+    }[status]
+    _log(AuditAction.UPDATE, placement, user)
+    db.session.commit()
+
+
+# --- Moving, adding and cancelling visits ---------------------------------------------------------
+
+
+class ScheduleError(ValueError):
+    """A change to the plan that cannot be made (the message is shown to the user)."""
+
+
+def _check_changeable(sv: ScheduledVisit) -> None:
+    if sv.status != ScheduledVisitStatus.PLANNED:
+        raise ScheduleError("only a planned visit can be changed")
+
+
+def move_visit(sv: ScheduledVisit, new_date: date, note: str | None = None) -> ScheduledVisit:
+    """Move a planned visit to another day; the plan remembers the original date."""
+    _check_changeable(sv)
+    if sv.original_due_date is None:
+        sv.original_due_date = sv.due_date
+    sv.due_date = new_date
+    sv.note = note or sv.note
+    db.session.commit()
+    return sv
+
+
+def cancel_visit(sv: ScheduledVisit, note: str | None = None) -> ScheduledVisit:
+    """Cancel a planned visit; it stays in the plan's history as cancelled."""
+    _check_changeable(sv)
+    sv.status = ScheduledVisitStatus.CANCELLED
+    sv.cancelled_at = utcnow()
+    sv.note = note or sv.note
+    db.session.commit()
+    return sv
+
+
+def add_visit(
+    placement: Placement, due_date: date, note: str | None = None, source: str = "manual"
+) -> ScheduledVisit:
+    """Add a visit to the plan (an extra visit, or the next visit agreed at a visit)."""
+    sv = ScheduledVisit(
+        placement=placement, due_date=due_date, source=source, note=note, original_due_date=due_date
+    )
+    db.session.add(sv)
+    db.session.commit()
+    return sv
+
+
+def next_planned(placement: Placement) -> ScheduledVisit | None:
+    planned = [sv for sv in placement.scheduled_visits if sv.status == ScheduledVisitStatus.PLANNED]
+    return min(planned, key=lambda sv: sv.due_date, default=None)
+
+
+def apply_next_visit_date(
+    placement: Placement, next_date: date, done: ScheduledVisit | None = None
+) -> ScheduledVisit:
+    """The next visit agreed at a visit: the next planned visit moves to that day, or one is added.
+
+    `done` is the scheduled visit just performed, which is no longer "next".
+    """
+    planned = [
+        sv
+        for sv in placement.scheduled_visits
+        if sv.status == ScheduledVisitStatus.PLANNED and sv is not done
+    ]
+    nxt = min(planned, key=lambda sv: sv.due_date, default=None)
+    if nxt is None:
+        return add_visit(placement, next_date, source="next_visit")
+    if nxt.due_date != next_date:
+        move_visit(nxt, next_date)
+    return nxt
+
+
+# --- Progress toward ordinary paid hours ----------------------------------------------------------
+
+
+def monthly_hours(weekly: Decimal | None) -> Decimal:
+    """Weekly hours as hours a month (× 52 / 12), rounded to one decimal."""
+    return (Decimal(weekly or 0) * WEEKS_PER_MONTH).quantize(Decimal("0.1"))
+
+
+@dataclass
+class Progress:
+    weekly_paid: Decimal
+    monthly_paid: Decimal
+    goal_reached: bool
+    measured_on: date | None  # the visit the hours come from; None: from the agreement
+
+    @property
+    def share_of_goal(self) -> int:
+        return min(100, int(self.monthly_paid / GOAL_MONTHLY_PAID_HOURS * 100))
+
+
+def course_progress(placement: Placement) -> Progress:
+    """Ordinary paid hours now: from the latest visit that reported them, else from the agreement.
+
+    Wage-subsidy hours are paid but not ordinary, so they never complete a course.
+    """
+    reported = [v for v in placement.visits if v.paid_hours_per_week is not None]
+    latest: Visit | None = max(reported, key=lambda v: v.performed_at, default=None)
+    weekly = latest.paid_hours_per_week if latest else placement.paid_hours_per_week
+    if placement.kind == PlacementKind.WAGE_SUBSIDY:
+        weekly = Decimal(0)
+    monthly = monthly_hours(weekly)
+    return Progress(
+        weekly_paid=Decimal(weekly or 0),
+        monthly_paid=monthly,
+        goal_reached=monthly >= GOAL_MONTHLY_PAID_HOURS,
+        measured_on=latest.performed_at.date() if latest else None,
+    )
+
+
+def update_course_status(placement: Placement, user: User, today: date) -> bool:
+    """Complete an open course when the reported paid hours reach the goal. Returns True if it did."""
+    if not placement.is_open or not course_progress(placement).goal_reached:
+        return False
+    placement.status = PlacementStatus.COMPLETED
+    placement.citizen.status = CitizenStatus.COMPLETED
+    placement.ended_reason = placement.ended_reason or "goal_reached"
+    _log(AuditAction.UPDATE, placement, user)
+    db.session.commit()
+    return True
+
+
+# --- Reading courses ------------------------------------------------------------------------------
+
+
+def get_placement(
+    user: User, placement_id: int, purpose: str = "placement", write: bool = False
+) -> Placement:
+    """A course of a citizen the user may see (the read is logged), else 404.
+
+    Only the citizen's own jobformidler changes a course (`write`); a supervisor reads (403).
+    """
+    placement = db.session.scalar(
+        sa.select(Placement)
+        .join(Placement.citizen)
+        .where(
+            Placement.id == placement_id, Citizen.id.in_(visible_citizens(user).with_only_columns(Citizen.id))
+        )
+    )
+    if placement is None:
+        abort(404)
+    if write and placement.citizen.jobformidler_id != user.id:
+        abort(403)
+    _log(AuditAction.READ, placement, user, purpose)
+    db.session.commit()
+    return placement
+
+
+def get_scheduled_visit(user: User, scheduled_visit_id: int) -> ScheduledVisit:
+    """A planned visit the user may change (their own citizen's), else 404/403."""
+    sv = db.session.get(ScheduledVisit, scheduled_visit_id)
+    if sv is None:
+        abort(404)
+    get_placement(user, sv.placement_id, write=True)
+    return sv
+
+
+def workplace_options() -> list[SelectChoice]:
+    """Every workplace as "workplace, city", grouped by company, for the course form."""
+    rows = db.session.execute(
+        sa.select(Workplace.id, Company.name, Workplace.name, Workplace.city)
+        .join(Workplace.company)
+        .order_by(Company.name, Workplace.name)
+    ).all()
+    return [SelectChoice(wid, f"{name}, {city}", optgroup=company) for wid, company, name, city in rows]
+
+
+def contact_options(workplace_id: int | None) -> list[SelectChoice]:
+    """The contact persons of the workplace's company, those of the workplace itself first."""
+    workplace = db.session.get(Workplace, workplace_id) if workplace_id else None
+    if workplace is None:
+        return []
+    contacts = db.session.scalars(
+        sa.select(ContactPerson).where(ContactPerson.company_id == workplace.company_id)
+    ).all()
+    contacts.sort(
+        key=lambda c: (c.workplace_id not in (None, workplace.id), c.workplace_id != workplace.id, c.name)
+    )
+    return [SelectChoice(c.id, f"{c.name}, {c.title}" if c.title else c.name) for c in contacts]

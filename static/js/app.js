@@ -2,9 +2,11 @@
 (function () {
   "use strict";
 
-  // After an htmx swap, move focus to an error summary so screen readers announce it.
+  // After an htmx swap, move focus to an error summary so screen readers announce it. The event
+  // fires on the swapped-in element (with outerHTML, detail.target is the removed old one).
   document.addEventListener("htmx:afterSwap", function (event) {
-    const summary = event.detail.target.querySelector(".error-summary");
+    const root = event.target;
+    const summary = root.matches(".error-summary") ? root : root.querySelector(".error-summary");
     if (summary) summary.focus();
   });
 

@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 PHONE = {"width": 390, "height": 844}
 
 
@@ -65,7 +65,7 @@ def server(app: Flask) -> Iterator[str]:
 
 
 def screenshot(page, name: str) -> Path:
-    """Keep a screenshot for a person to look at (test-results/ is not committed)."""
+    """Keep a screenshot for a person to look at (screenshots/ is not committed)."""
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

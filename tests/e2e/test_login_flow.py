@@ -52,6 +52,7 @@ def test_log_in_see_caseload_log_out(page: Page, server: str, caseload):
 def test_live_search_narrows_the_caseload(page: Page, server: str, caseload):
     """Does typing in the search box narrow the list without a page load (htmx)?"""
     _login(page, server, "jobformidler")
+    page.get_by_role("link", name="Borgere").click()
     page.get_by_label("Søg på navn eller sagsnummer").fill("birg")
     expect(page.get_by_text("1 borger", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Birgitte Holm")).to_be_visible()

@@ -1,0 +1,102 @@
+"""The jobformidler's home: today, overdue and the next 7 days, as a page and as htmx fragments."""
+
+from datetime import timedelta
+
+import pytest
+
+from app.core.timeutil import local_today
+from app.models import PlacementStatus, ScheduledVisitStatus
+from tests.factories import (
+    make_citizen,
+    make_placement,
+    make_scheduled_visit,
+    make_user,
+    make_visit,
+    make_workplace,
+)
+
+
+@pytest.fixture
+def day(app):
+    today = local_today()
+    me = make_user(username="mette", full_name="Mette Sørensen")
+    other = make_user(username="jonas")
+
+    def course(first_name, company_address="Bryggergade 12"):
+        citizen = make_citizen(me, first_name=first_name, last_name="Hansen")
+        return make_placement(citizen, workplace=make_workplace(address=company_address))
+
+    ali, bodil, carl, dorte = course("Ali"), course("Bodil"), course("Carl"), course("Dorte")
+    make_scheduled_visit(ali, today)
+    make_scheduled_visit(bodil, today - timedelta(days=3))
+    make_scheduled_visit(carl, today + timedelta(days=7))
+    make_scheduled_visit(dorte, today + timedelta(days=8))  # beyond the week
+    make_scheduled_visit(course("Erik"), today, status=ScheduledVisitStatus.CANCELLED)
+    ended = course("Frida")
+    ended.status = PlacementStatus.BROKEN_OFF
+    make_scheduled_visit(ended, today)
+    make_visit(ali, me, performed_at=make_visit.__globals__["utcnow"]() - timedelta(days=12))
+    make_scheduled_visit(make_placement(make_citizen(other, first_name="Gustav")), today)
+    return today
+
+
+def _section(html: str, key: str) -> str:
+    start = html.index(f'id="agenda-{key}"')
+    end = html.find("</section>", start)
+    return html[start:end]
+
+
+def test_home_shows_today_overdue_and_the_next_seven_days(client, auth, day):
+    """Is each planned visit in the right section, with company, address and time since the last visit?"""
+    auth.login("mette")
+    html = client.get("/").text
+    today, overdue, upcoming = (_section(html, k) for k in ("today", "overdue", "upcoming"))
+    assert "Ali Hansen" in today and "Bryggergade 12" in today and "for 12 dage siden" in today
+    assert "Bodil Hansen" in overdue and "3 dage forsinket" in overdue
+    assert "Carl Hansen" in upcoming and f"uge {(day + timedelta(days=7)).isocalendar().week}" in upcoming
+    assert "aldrig besøgt" in upcoming
+    for absent in ("Dorte", "Erik", "Frida", "Gustav"):
+        assert absent not in html.split('id="caseload-rows"')[0]  # not in the agenda
+
+
+def test_home_headings_are_danish(client, auth, day):
+    """Are the three sections headed I dag, Forsinkede and Kommende 7 dage?"""
+    auth.login("mette")
+    html = client.get("/").text
+    for heading in ("I dag", "Forsinkede", "Kommende 7 dage", "Min sagsstamme"):
+        assert heading in html
+
+
+def test_agenda_fragment(client, auth, day):
+    """Does htmx get only the agenda when it targets #agenda?"""
+    auth.login("mette")
+    response = client.get("/", headers={"HX-Request": "true", "HX-Target": "agenda"})
+    assert response.status_code == 200 and "<html" not in response.text
+    assert response.text.lstrip().startswith("{#") is False
+    assert 'id="agenda"' in response.text and "Ali Hansen" in response.text
+    assert 'id="caseload-rows"' not in response.text
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_caseload_fragment_of_home(client, auth, day):
+    """Does htmx get only the caseload rows when it targets #caseload-rows?"""
+    auth.login("mette")
+    response = client.get("/", headers={"HX-Request": "true", "HX-Target": "caseload-rows"})
+    assert "<html" not in response.text and 'id="agenda"' not in response.text
+    assert 'id="caseload-rows"' in response.text and "Dorte Hansen" in response.text
+
+
+def test_boosted_navigation_gets_the_whole_page(client, auth, day):
+    """Does a boosted link (HX-Request without a known target) still get the whole page?"""
+    auth.login("mette")
+    response = client.get("/", headers={"HX-Request": "true", "HX-Boosted": "true", "HX-Target": "body"})
+    assert "<html" in response.text
+
+
+def test_empty_day(client, auth):
+    """Does a jobformidler with nothing planned see friendly empty sections?"""
+    make_user(username="ny")
+    auth.login("ny")
+    html = client.get("/").text
+    assert "Ingen besøg planlagt i dag." in html
+    assert "Ingen forsinkede besøg." in html

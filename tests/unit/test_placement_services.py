@@ -1,0 +1,235 @@
+"""Courses and their plans, through the services (no HTTP)."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from app.extensions import db
+from app.models import (
+    AuditEvent,
+    CitizenStatus,
+    PlacementKind,
+    PlacementStatus,
+    ScheduledVisitStatus,
+)
+from app.placements import services
+from app.placements.schedule import FollowUpRule
+from tests.factories import make_citizen, make_contact, make_placement, make_user, make_visit, make_workplace
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def me(app):
+    return make_user(username="mette")
+
+
+def _new_course(me, start=TODAY, **data):
+    citizen = make_citizen(me, status=CitizenStatus.MATCHING)
+    workplace = make_workplace()
+    fields = {
+        "kind": PlacementKind.INTERNSHIP,
+        "workplace_id": workplace.id,
+        "contact_person_id": make_contact(workplace.company).id,
+        "start_date": start,
+        "agreement_date": start - timedelta(days=5),
+        "internship_hours_per_week": Decimal("15"),
+        "paid_hours_per_week": Decimal("0"),
+        **data,
+    }
+    return services.create_placement(citizen, fields, me, TODAY)
+
+
+def _planned(placement):
+    return [sv for sv in placement.scheduled_visits if sv.status == ScheduledVisitStatus.PLANNED]
+
+
+def test_a_new_course_gets_the_default_plan(me):
+    """Does a course from 31 January 2028 (leap year) get visits at 1 week, 29 February, 3 months…?"""
+    placement = _new_course(me, start=date(2028, 1, 31))
+    dues = [sv.due_date for sv in placement.scheduled_visits]
+    assert dues[:4] == [date(2028, 2, 7), date(2028, 2, 29), date(2028, 4, 30), date(2028, 5, 31)]
+    assert dues[-1] == date(2029, 1, 31)
+    assert len(dues) == 12
+    assert placement.citizen.status == CitizenStatus.IN_COURSE
+    assert placement.status == PlacementStatus.PLANNED  # starts after today
+
+
+def test_a_course_that_started_today_is_active(me):
+    """Is a course that starts today active at once?"""
+    assert _new_course(me, start=TODAY).status == PlacementStatus.ACTIVE
+
+
+def test_the_plan_stops_at_the_agreed_end(me):
+    """Does a 14-week internship get no visits planned after its agreed end?"""
+    placement = _new_course(me, start=TODAY, planned_end_date=TODAY + timedelta(weeks=14))
+    assert [sv.label for sv in placement.scheduled_visits] == ["7d", "1m", "3m"]
+
+
+def test_an_administrators_plan_is_used_for_new_courses(me):
+    """After the administrator sets 2 weeks and 2 months, does a new course get just those?"""
+    services.replace_rules([FollowUpRule(months=2), FollowUpRule(days=14)])
+    placement = _new_course(me, start=date(2026, 12, 31))
+    assert [(sv.label, sv.due_date) for sv in placement.scheduled_visits] == [
+        ("14d", date(2027, 1, 14)),
+        ("2m", date(2027, 2, 28)),
+    ]
+
+
+def test_creating_a_course_is_audited(me):
+    """Is creating a course logged as a create of the citizen's data?"""
+    placement = _new_course(me)
+    events = db.session.query(AuditEvent).filter_by(action="create").all()
+    assert [(e.citizen_id, e.object_type, e.object_id) for e in events] == [
+        (placement.citizen_id, "placement", placement.id)
+    ]
+
+
+def test_moving_a_visit_keeps_the_original_date(me):
+    """When a visit is moved, is the new date used and the planned one remembered?"""
+    placement = _new_course(me)
+    first = _planned(placement)[0]
+    services.move_visit(first, date(2026, 12, 2), note="Kontaktperson på ferie")
+    assert first.due_date == date(2026, 12, 2)
+    assert first.original_due_date == date(2026, 11, 30)
+    assert first.note == "Kontaktperson på ferie"
+
+
+def test_cancelling_a_visit(me):
+    """Is a cancelled visit kept in the plan as cancelled, and then no longer changeable?"""
+    placement = _new_course(me)
+    first = _planned(placement)[0]
+    services.cancel_visit(first, note="Borger syg")
+    assert first.status == ScheduledVisitStatus.CANCELLED and first.cancelled_at is not None
+    assert first not in _planned(placement)
+    with pytest.raises(services.ScheduleError):
+        services.move_visit(first, TODAY)
+
+
+def test_adding_an_extra_visit(me):
+    """Can the jobformidler add a visit that is not in the plan?"""
+    placement = _new_course(me)
+    extra = services.add_visit(placement, date(2026, 11, 26), note="Ekstra besøg efter konflikt")
+    assert extra.source == "manual" and extra in _planned(placement)
+
+
+def test_next_visit_date_moves_the_next_planned_visit(me):
+    """Does the next visit date agreed at a visit move the next planned visit there?"""
+    placement = _new_course(me)
+    done = _planned(placement)[0]
+    done.status = ScheduledVisitStatus.DONE
+    nxt = services.apply_next_visit_date(placement, date(2026, 12, 14), done=done)
+    assert nxt.label == "1m" and nxt.due_date == date(2026, 12, 14)
+    assert nxt.original_due_date == date(2026, 12, 23)
+
+
+def test_next_visit_date_adds_a_visit_when_none_is_planned(me):
+    """With nothing planned, does the agreed next visit date add a visit?"""
+    placement = _new_course(me, planned_end_date=TODAY + timedelta(days=1))
+    assert _planned(placement) == []
+    added = services.apply_next_visit_date(placement, date(2027, 1, 4))
+    assert added.source == "next_visit" and added.due_date == date(2027, 1, 4)
+
+
+def test_agreement_change_keeps_a_history(me):
+    """Does changing the agreed hours store the old and new values as a revision?"""
+    placement = _new_course(me)
+    revision = services.update_agreement(
+        placement,
+        {"internship_hours_per_week": Decimal("10"), "paid_hours_per_week": Decimal("5")},
+        me,
+        TODAY,
+    )
+    assert revision.changes == {"internship_hours_per_week": ["15", "10"], "paid_hours_per_week": ["0", "5"]}
+    assert placement.revisions == [revision]
+    assert services.update_agreement(placement, {"paid_hours_per_week": Decimal("5.00")}, me, TODAY) is None
+
+
+def test_a_new_start_date_replans_an_untouched_course(me):
+    """Does moving the start date of a course with no visits yet plan its visits from the new date?"""
+    placement = _new_course(me, start=TODAY + timedelta(days=7))
+    services.update_agreement(placement, {"start_date": date(2027, 1, 4)}, me, TODAY)
+    assert _planned(placement)[0].due_date == date(2027, 1, 11)
+    assert len(_planned(placement)) == 12
+
+
+def test_a_new_start_date_leaves_a_course_with_visits_alone(me):
+    """Is the plan of a course that already had a visit left as it is when the start date changes?"""
+    placement = _new_course(me)
+    _planned(placement)[0].status = ScheduledVisitStatus.DONE
+    before = [sv.due_date for sv in _planned(placement)]
+    services.update_agreement(placement, {"start_date": TODAY - timedelta(days=3)}, me, TODAY)
+    assert [sv.due_date for sv in _planned(placement)] == before
+
+
+@pytest.mark.parametrize(
+    ("status", "citizen_status"),
+    [
+        (PlacementStatus.BROKEN_OFF, CitizenStatus.MATCHING),
+        (PlacementStatus.REHABILITATION, CitizenStatus.REHABILITATION),
+        (PlacementStatus.COMPLETED, CitizenStatus.COMPLETED),
+    ],
+)
+def test_ending_a_course(me, status, citizen_status):
+    """Does ending a course cancel later visits and set the citizen's status?"""
+    placement = _new_course(me, start=TODAY - timedelta(days=40))
+    services.end_course(placement, status, TODAY, "Årsag", me)
+    assert placement.status == status and placement.end_date == TODAY
+    assert all(sv.due_date <= TODAY for sv in _planned(placement))
+    assert placement.citizen.status == citizen_status
+
+
+def test_ending_needs_an_ending_status(me):
+    """Is 'active' refused as a way to end a course?"""
+    with pytest.raises(ValueError):
+        services.end_course(_new_course(me), PlacementStatus.ACTIVE, TODAY, None, me)
+
+
+@pytest.mark.parametrize(
+    ("weekly", "monthly", "reached"),
+    [
+        ("0", "0.0", False),
+        ("6.9", "29.9", False),
+        ("6.93", "30.0", True),
+        ("7", "30.3", True),
+        ("37", "160.3", True),
+    ],
+)
+def test_monthly_paid_hours_and_the_goal(me, weekly, monthly, reached):
+    """Is weekly paid hours × 52 / 12 compared with the 30-hour goal?"""
+    placement = make_placement(make_citizen(me), kind=PlacementKind.MIXED)
+    make_visit(placement, me, paid_hours_per_week=Decimal(weekly))
+    progress = services.course_progress(placement)
+    assert progress.monthly_paid == Decimal(monthly)
+    assert progress.goal_reached is reached
+
+
+def test_progress_uses_the_latest_visit(me):
+    """Do the hours of the latest visit count, not the highest or the agreement's?"""
+    from app.models.base import utcnow
+
+    placement = make_placement(make_citizen(me), paid_hours_per_week=Decimal("2"))
+    assert services.course_progress(placement).weekly_paid == Decimal("2")
+    make_visit(placement, me, paid_hours_per_week=Decimal("8"), performed_at=utcnow() - timedelta(days=30))
+    make_visit(placement, me, paid_hours_per_week=Decimal("5"), performed_at=utcnow())
+    db.session.refresh(placement)
+    assert services.course_progress(placement).weekly_paid == Decimal("5")
+
+
+def test_wage_subsidy_hours_do_not_complete_a_course(me):
+    """Are wage-subsidy hours (paid but not ordinary) kept out of the goal?"""
+    placement = make_placement(make_citizen(me), kind=PlacementKind.WAGE_SUBSIDY)
+    make_visit(placement, me, paid_hours_per_week=Decimal("30"))
+    assert services.course_progress(placement).goal_reached is False
+
+
+def test_reaching_the_goal_completes_the_course(me):
+    """When a visit reports ≥ 30 paid hours a month, are the course and the citizen completed?"""
+    placement = make_placement(make_citizen(me))
+    make_visit(placement, me, paid_hours_per_week=Decimal("8"))
+    db.session.refresh(placement)
+    assert services.update_course_status(placement, me, TODAY) is True
+    assert placement.status == PlacementStatus.COMPLETED
+    assert placement.citizen.status == CitizenStatus.COMPLETED
+    assert services.update_course_status(placement, me, TODAY) is False  # already done
