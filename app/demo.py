@@ -36,7 +36,7 @@ from app.models import (
     Workplace,
     is_valid_cvr,
 )
-from app.placements.services import generate_schedule
+from app.placements.services import course_progress, generate_schedule
 from app.visits.defaults import ensure_default_template
 
 DEMO_PASSWORD = "demo1234"
@@ -338,7 +338,16 @@ def create_demo_data(today: date | None = None) -> None:
     _tune_main_caseload(today, [c for c in courses if c.owner.username == JOBFORMIDLERE[0]])
     for course in courses:
         _create_visits(rng, today, template, course)
+        _complete_if_goal_reached(course.placement)
     db.session.commit()
+
+
+def _complete_if_goal_reached(placement: Placement) -> None:
+    """The rule the app applies after each visit: 30 ordinary paid hours a month complete a course."""
+    if placement.is_open and course_progress(placement).goal_reached:
+        placement.status = PlacementStatus.COMPLETED
+        placement.citizen.status = CitizenStatus.COMPLETED
+        placement.ended_reason = "goal_reached"
 
 
 def _local(day: date, minutes: int) -> datetime:

@@ -16,11 +16,11 @@ from app.audit import services as audit
 from app.core.timeutil import local_today, zone
 from app.extensions import db
 from app.models import (
+    FOLLOWED_UP,
     AuditAction,
     AuditEvent,
     Citizen,
     Placement,
-    PlacementStatus,
     ScheduledVisit,
     ScheduledVisitStatus,
     User,
@@ -32,7 +32,6 @@ from app.models.base import utcnow
 HISTORY_DAYS = 30
 # Asks clients that honour it to fetch again hourly; Outlook and Google choose their own interval anyway.
 REFRESH_INTERVAL = timedelta(hours=1)
-OPEN_PLACEMENTS = (PlacementStatus.PLANNED, PlacementStatus.ACTIVE)
 
 
 def issue_token(user: User) -> str:
@@ -67,7 +66,7 @@ def feed_visits(user: User) -> list[ScheduledVisit]:
             .join(Placement.citizen)
             .where(
                 Citizen.jobformidler_id == user.id,
-                Placement.status.in_(OPEN_PLACEMENTS),
+                Placement.status.in_(FOLLOWED_UP),
                 ScheduledVisit.status == ScheduledVisitStatus.PLANNED,
                 ScheduledVisit.due_date >= since,
             )

@@ -13,6 +13,7 @@ from app.audit import services as audit
 from app.core.timeutil import local_date
 from app.extensions import db
 from app.models import (
+    FOLLOWED_UP,
     AuditAction,
     Citizen,
     CitizenStatus,
@@ -157,7 +158,7 @@ def agenda(user: User, today: date, days_ahead: int = 7) -> Agenda:
             Citizen.id.in_(visible),
             ScheduledVisit.status == ScheduledVisitStatus.PLANNED,
             ScheduledVisit.due_date <= today + timedelta(days=days_ahead),
-            Placement.status.in_([PlacementStatus.PLANNED, PlacementStatus.ACTIVE]),
+            Placement.status.in_(FOLLOWED_UP),
         )
         .order_by(ScheduledVisit.due_date, Citizen.first_name)
         .options(selectinload(Placement.workplace).selectinload(Workplace.company))

@@ -5,6 +5,7 @@ from app.models.checklist import ChecklistItem, ChecklistTemplate, ItemKind, Tem
 from app.models.citizen import Citizen, CitizenStatus
 from app.models.company import Company, ContactPerson, Workplace, is_valid_cvr
 from app.models.placement import (
+    FOLLOWED_UP,
     AgreementRevision,
     FollowUpRuleRow,
     Placement,
@@ -29,6 +30,7 @@ from app.models.visit import (
 )
 
 __all__ = [
+    "FOLLOWED_UP",
     "AgreementRevision",
     "AuditAction",
     "AuditEvent",

@@ -38,6 +38,11 @@ class PlacementStatus(enum.StrEnum):
     REHABILITATION = "rehabilitation"  # handed to the rehabilitation team
 
 
+# Courses whose planned visits are still made: open ones, and those completed by reaching the paid-hours
+# goal (efterværn goes on through the first year). Broken-off and handed-over courses are not visited.
+FOLLOWED_UP = (PlacementStatus.PLANNED, PlacementStatus.ACTIVE, PlacementStatus.COMPLETED)
+
+
 class Purpose(enum.StrEnum):
     JOB = "job"  # (a) job / ordinary paid hours
     SKILLS = "skills"  # (b) train and document skills within the job goal

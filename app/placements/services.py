@@ -176,7 +176,7 @@ def end_course(
 ) -> None:
     """End a course: completed, broken off (back to matching) or handed to the rehabilitation team.
 
-    Planned visits after the end are cancelled; the citizen's status follows the outcome.
+    Its remaining planned visits are cancelled; the citizen's status follows the outcome.
     """
     if status not in (PlacementStatus.COMPLETED, PlacementStatus.BROKEN_OFF, PlacementStatus.REHABILITATION):
         raise ValueError(f"{status} does not end a course")
@@ -184,7 +184,7 @@ def end_course(
     placement.end_date = end_date
     placement.ended_reason = reason
     for sv in placement.scheduled_visits:
-        if sv.status == ScheduledVisitStatus.PLANNED and sv.due_date > end_date:
+        if sv.status == ScheduledVisitStatus.PLANNED:
             sv.status = ScheduledVisitStatus.CANCELLED
             sv.cancelled_at = utcnow()
     placement.citizen.status = {
@@ -306,7 +306,10 @@ def course_progress(placement: Placement) -> Progress:
 
 
 def update_course_status(placement: Placement, user: User, today: date) -> bool:
-    """Complete an open course when the reported paid hours reach the goal. Returns True if it did."""
+    """Complete an open course when the reported paid hours reach the goal. Returns True if it did.
+
+    The planned visits stay: efterværn follow-up goes on through the first year of employment.
+    """
     if not placement.is_open or not course_progress(placement).goal_reached:
         return False
     placement.status = PlacementStatus.COMPLETED

@@ -100,3 +100,12 @@ def test_empty_day(client, auth):
     html = client.get("/").text
     assert "Ingen besøg planlagt i dag." in html
     assert "Ingen forsinkede besøg." in html
+
+
+def test_a_course_completed_by_paid_hours_is_still_followed_up(client, auth, app):
+    """Does a course that reached 30 paid hours a month keep its planned visits on the agenda (efterværn)?"""
+    me = make_user(username="mette")
+    placement = make_placement(make_citizen(me, first_name="Hassan"), status=PlacementStatus.COMPLETED)
+    make_scheduled_visit(placement, local_today())
+    auth.login("mette")
+    assert "Hassan" in _section(client.get("/").text, "today")
