@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-APT_PACKAGES := chromium poppler-utils libharfbuzz-subset0 postgresql
+APT_PACKAGES := chromium poppler-utils libharfbuzz-subset0 postgresql fonts-liberation
 export FLASK_APP := app:create_app
 
 .PHONY: help run test test-sqlite test-postgres lint translations system-deps clean

@@ -46,9 +46,15 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     from app.auth.views import bp as auth_bp
     from app.calendar.views import bp as calendar_bp
     from app.caseload.views import bp as caseload_bp
+    from app.checklists.views import bp as checklists_bp
     from app.companies.views import bp as companies_bp
     from app.core.views import bp as core_bp
+    from app.delivery.views import bp as delivery_bp
     from app.placements.views import bp as placements_bp
+    from app.reports.views import bp as reports_bp
+    from app.signing.views import bp as signing_bp
+    from app.sync.views import bp as sync_bp
+    from app.visits.views import bp as visits_bp
 
     init_auth(app)
     app.register_blueprint(core_bp)
@@ -57,6 +63,12 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(companies_bp)
     app.register_blueprint(placements_bp)
+    app.register_blueprint(visits_bp)
+    app.register_blueprint(sync_bp)
+    app.register_blueprint(signing_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(delivery_bp)
+    app.register_blueprint(checklists_bp)
     app.register_blueprint(calendar_bp)
     cli.init_app(app)
     if app.config["PROXY_COUNT"]:

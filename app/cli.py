@@ -12,7 +12,9 @@ from app.models import Role, Team, User
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, demo_data, create_user, unlock_user, retention):
+    from app.delivery.cli import deliveries
+
+    for command in (init_db, demo_data, create_user, unlock_user, retention, deliveries):
         app.cli.add_command(command)
 
 

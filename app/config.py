@@ -46,6 +46,26 @@ class Config:
     LOGIN_FAILURE_WINDOW_HOURS = _env_int("LOGIN_FAILURE_WINDOW_HOURS", 24)
     LOGIN_LOCK_MINUTES = _env_int("LOGIN_LOCK_MINUTES", 60)
 
+    SIGNING_TOKEN_HOURS = _env_int("SIGNING_TOKEN_HOURS", 24)
+
+    # Summaries by e-mail, the fallback channel the municipality configures (Digital Post is not built).
+    SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME") or None
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
+    SMTP_TIMEOUT = _env_int("SMTP_TIMEOUT", 10)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "eftervaern@kommune.invalid")
+    # Send summaries after answering the signer, so a slow mail server never holds up signing.
+    DELIVER_IN_BACKGROUND = True
+    # The public address, for links in e-mails and PDFs made outside a request (cron retries).
+    BASE_URL = os.environ.get("BASE_URL") or None
+
+    # The municipality's seal (PAdES) for summaries; unset in development: a self-signed pair is made.
+    SEAL_CERT_PATH = os.environ.get("SEAL_CERT_PATH") or None
+    SEAL_KEY_PATH = os.environ.get("SEAL_KEY_PATH") or None
+    SEAL_KEY_PASSWORD = os.environ.get("SEAL_KEY_PASSWORD") or None
+    MUNICIPALITY_LOGO = os.environ.get("MUNICIPALITY_LOGO") or None
     AUDIT_RETENTION_DAYS = _env_int("AUDIT_RETENTION_DAYS", 365)
     CASELOAD_CAP = _env_int("CASELOAD_CAP", 35)
 
@@ -55,6 +75,9 @@ class Config:
 
     # Behind a reverse proxy that ends TLS: trust its X-Forwarded-* headers (number of proxies).
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+
+    # Uploads (summaries to /verify) are well under this; larger requests are refused before parsing.
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
 
@@ -66,6 +89,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     # Argon2 at full strength would make the suite slow; the parameters are still Argon2id.
     PASSWORD_HASH_FAST = True
+    # Tests check what was sent right after signing; one test covers the background thread itself.
+    DELIVER_IN_BACKGROUND = False
 
 
 class ProductionConfig(Config):

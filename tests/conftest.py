@@ -17,6 +17,7 @@ from app import create_app
 from app.config import TestConfig
 from app.extensions import db
 from tests.factories import PASSWORD
+from tests.smtp_server import smtp_server  # noqa: F401  (a fixture for every test module)
 
 
 @pytest.fixture(scope="session")

@@ -42,6 +42,11 @@ def date_weekday(value: date | None) -> str:
     return format_date(value, "EEE dd.MM") + " · " + _("week %(num)d", num=value.isocalendar().week)
 
 
+def iso_date_short(value: str | None) -> str:
+    """A date kept as ISO text (in JSON columns) written the Danish way."""
+    return date_short(date.fromisoformat(value)) if value else ""
+
+
 def datetime_short(value: datetime | None) -> str:
     """23.11.2026 14:05, 24-hour clock in the municipality's time zone."""
     return "" if value is None else format_datetime(value, "dd.MM.yyyy HH:mm")
@@ -89,6 +94,7 @@ def init_app(app: Flask) -> None:
         date_short,
         date_long,
         date_weekday,
+        iso_date_short,
         datetime_short,
         time_short,
         week_number,

@@ -6,7 +6,17 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from app.models import CitizenStatus, PlacementKind, PlacementStatus, Purpose, Role, VisitState
+from app.models import (
+    ChecklistTemplate,
+    CitizenStatus,
+    ConvertAnswer,
+    PlacementKind,
+    PlacementStatus,
+    Purpose,
+    Role,
+    SignerRole,
+    VisitState,
+)
 
 ROLE = {
     Role.JOBFORMIDLER: _l("Job broker"),
@@ -63,6 +73,23 @@ AGREEMENT_FIELD = {
     "considerations": _l("Considerations"),
 }
 
+SIGNER_ROLE = {
+    SignerRole.COMPANY_CONTACT: _l("Contact person"),
+    SignerRole.CITIZEN: _l("Citizen"),
+    SignerRole.JOBFORMIDLER: _l("Job broker"),
+}
+CONVERT = {
+    ConvertAnswer.YES: _l("Yes"),
+    ConvertAnswer.PARTLY: _l("Partly"),
+    ConvertAnswer.NO: _l("No"),
+    ConvertAnswer.NOT_DISCUSSED: _l("Not discussed"),
+}
+
+
+def rating_label(template: ChecklistTemplate, value: str | None) -> str:
+    """A rating's label from the visit's own template version (scales may differ between versions)."""
+    return next((o["label"] for o in template.rating_scale if o["value"] == value), value or "–")
+
 
 def _lookup(table: dict) -> object:
     def label(value: object) -> str:
@@ -80,3 +107,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(_lookup(PURPOSE), "purpose_label")
     app.add_template_global(_lookup(VISIT_STATE), "visit_state_label")
     app.add_template_global(_lookup(AGREEMENT_FIELD), "agreement_field_label")
+    app.add_template_global(_lookup(SIGNER_ROLE), "signer_role_label")
+    app.add_template_global(_lookup(CONVERT), "convert_label")
+    app.add_template_global(rating_label)

@@ -110,6 +110,9 @@ class Signature(db.Model):
     svg: Mapped[str] = mapped_column(sa.Text)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     device: Mapped[str | None] = mapped_column(sa.String(200))
+    via_token: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )  # signed on the company's own device
 
     visit: Mapped[Visit] = relationship(back_populates="signatures")
 
@@ -128,6 +131,8 @@ class SigningToken(db.Model):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
 
+    visit: Mapped[Visit] = relationship()
+
 
 class Document(db.Model):
     """The rendered, sealed summary PDF of a visit."""
@@ -136,9 +141,11 @@ class Document(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id"), index=True)
-    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)  # of the sealed file as delivered
     pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
     sealed_by: Mapped[str | None] = mapped_column(sa.String(200))  # the certificate's subject
+    # A short public id printed on the summary, so /verify can name the visit without personal data.
+    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
     created_at: Mapped[datetime] = created_at_column()
 
     visit: Mapped[Visit] = relationship(back_populates="documents")
@@ -163,6 +170,7 @@ class Delivery(db.Model):
     status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()

@@ -1,0 +1,1 @@
+"""Checklist templates: versions an administrator copies, edits as a draft and publishes."""

@@ -1,0 +1,1 @@
+"""Delivery of sealed summaries to the company contact and the citizen, through channel adapters."""

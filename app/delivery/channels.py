@@ -1,0 +1,135 @@
+"""Channel adapters: how a sealed summary reaches a recipient.
+
+A channel takes an `OutgoingSummary` and either hands it over or raises `DeliveryError` with a reason
+the job broker can read. The services decide whom to send to, when to retry and what to log; a channel
+only transports.
+
+E-mail over SMTP is the only channel so far. DOMAIN.md names Digital Post as the secure channel, with
+e-mail as the fallback a municipality configures. Adding Digital Post means:
+
+1. a class with `name = "digital_post"` and a `send(message)` that calls the municipality's Digital
+   Post provider (the public NgDP interface or an integration platform such as the KOMBIT gateway),
+   raising `DeliveryError` on refusal or timeout;
+2. registering it in `CHANNELS`;
+3. planning deliveries with `channel="digital_post"` and the right address in `Delivery.address`: for a
+   company that is its CVR number (Digital Post goes to the CVR entity, not the contact person); for a
+   citizen it is their CPR number, which Efterværn does not store by design, so the adapter would have
+   to look it up from the case reference in the municipality's case system at send time.
+
+Retries, status, audit and the resend button then work unchanged.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+from typing import Protocol
+
+from flask import current_app
+
+DEFAULT_MAIL_FROM = "eftervaern@kommune.invalid"
+
+
+class DeliveryError(Exception):
+    """The channel could not deliver; `reason` is shown to the job broker and stored on the delivery."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class OutgoingSummary:
+    """What a channel sends: one summary PDF to one recipient, with a short covering text."""
+
+    recipient_name: str
+    recipient_address: str
+    subject: str
+    body: str
+    pdf: bytes
+    filename: str
+    reply_to: str | None = None  # where the recipient's answer should go, if the channel has answers
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, message: OutgoingSummary) -> None:
+        """Hand the message over, or raise DeliveryError."""
+        ...
+
+
+def build_email(message: OutgoingSummary, sender: str) -> EmailMessage:
+    """The e-mail: the covering text as plain text and the summary as a PDF attachment."""
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = Address(display_name=message.recipient_name, addr_spec=message.recipient_address)
+    if message.reply_to:
+        email["Reply-To"] = message.reply_to
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=True)
+    sender_address = parseaddr(sender)[1]
+    email["Message-ID"] = make_msgid(
+        domain=sender_address.rpartition("@")[2] if "@" in sender_address else None
+    )
+    # Asks mail servers not to answer with out-of-office replies to an address nobody reads.
+    email["Auto-Submitted"] = "auto-generated"
+    email.set_content(message.body)
+    email.add_attachment(message.pdf, maintype="application", subtype="pdf", filename=message.filename)
+    return email
+
+
+def _smtp_reason(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()))
+        return f"{code} {text.decode(errors='replace')}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = (
+            exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+        )
+        return f"{exc.smtp_code} {text}"
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    return str(exc) or type(exc).__name__
+
+
+class EmailChannel:
+    """E-mail through the municipality's SMTP server (SMTP_* settings, read at send time)."""
+
+    name = "email"
+
+    def send(self, message: OutgoingSummary) -> None:
+        config = current_app.config
+        try:
+            email = build_email(message, config.get("MAIL_FROM") or DEFAULT_MAIL_FROM)
+        except (ValueError, IndexError) as exc:  # the address cannot be written into a header
+            raise DeliveryError(f"invalid address: {message.recipient_address}") from exc
+        try:
+            with smtplib.SMTP(
+                config.get("SMTP_HOST", "localhost"),
+                int(config.get("SMTP_PORT", 25)),
+                timeout=float(config.get("SMTP_TIMEOUT", 10)),
+            ) as smtp:
+                if config.get("SMTP_STARTTLS", False):
+                    smtp.starttls(context=ssl.create_default_context())
+                if config.get("SMTP_USERNAME"):
+                    smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
+                smtp.send_message(email)
+        # OSError covers refused connections, unknown hosts, timeouts and TLS failures.
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(_smtp_reason(exc)) from exc
+
+
+CHANNELS: dict[str, Channel] = {"email": EmailChannel()}
+
+
+def channel_for(name: str) -> Channel:
+    """The channel registered under `name`; DeliveryError for one this installation does not have."""
+    try:
+        return CHANNELS[name]
+    except KeyError:
+        raise DeliveryError(f"unknown channel: {name}") from None

@@ -1,0 +1,202 @@
+"""The sync API described as OpenAPI 3.1, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app import __version__
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string", "examples": ["invalid", "conflict", "unauthorized", "not_found"]},
+        "message": {"type": "string", "description": "A message for the user, in the user's language."},
+        "errors": {
+            "type": "object",
+            "description": "Field name → messages (422 only). Field names are the form's.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "visit": {"$ref": "#/components/schemas/VisitState"},
+    },
+}
+
+VISIT_STATE = {
+    "type": "object",
+    "required": ["uuid", "state", "content_hash", "placement_id", "missing_signatures", "url"],
+    "properties": {
+        "uuid": {"type": "string", "format": "uuid"},
+        "state": {"enum": ["completed", "signed", "delivered"]},
+        "content_hash": {"type": "string", "description": "sha256 of the visit's canonical content."},
+        "placement_id": {"type": "integer"},
+        "missing_signatures": {"type": "array", "items": {"enum": ["company_contact", "citizen"]}},
+        "url": {"type": "string", "description": "The visit's page."},
+    },
+}
+
+VISIT = {
+    "type": "object",
+    "required": [
+        "placement_id",
+        "template_id",
+        "performed_on",
+        "answers",
+        "paid_hours_per_week",
+        "internship_hours_per_week",
+        "can_convert",
+    ],
+    "properties": {
+        "placement_id": {"type": "integer"},
+        "template_id": {"type": "integer", "description": "The checklist template version filled in."},
+        "scheduled_visit_id": {"type": ["integer", "null"]},
+        "addendum_of": {
+            "type": ["string", "null"],
+            "format": "uuid",
+            "description": "A signed visit corrected.",
+        },
+        "performed_on": {"type": "string", "format": "date"},
+        "kind": {"enum": ["follow_up", "midway", "final"], "default": "follow_up"},
+        "on_site": {"type": "boolean", "default": True},
+        "present": {"type": "string", "maxLength": 500},
+        "answers": {
+            "type": "object",
+            "description": "Per checklist item key: the rating (a value of the template's scale) and a note.",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["rating"],
+                "properties": {"rating": {"type": "string"}, "note": {"type": "string", "maxLength": 5000}},
+            },
+        },
+        "paid_hours_per_week": {"type": "number", "minimum": 0, "maximum": 37},
+        "internship_hours_per_week": {"type": "number", "minimum": 0, "maximum": 37},
+        "can_convert": {"enum": ["yes", "partly", "no", "not_discussed"]},
+        "hours_note": {"type": "string", "maxLength": 5000},
+        "actions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["what"],
+                "properties": {
+                    "what": {"type": "string"},
+                    "who": {"type": "string"},
+                    "due": {"type": "string", "format": "date"},
+                },
+            },
+        },
+        "next_visit_date": {"type": ["string", "null"], "format": "date"},
+    },
+}
+
+SIGNATURE = {
+    "type": "object",
+    "required": ["name", "strokes", "width", "height"],
+    "properties": {
+        "name": {"type": "string", "maxLength": 120},
+        "strokes": {
+            "type": "array",
+            "description": "signature_pad's toData(): point groups with x, y (CSS pixels of the pad).",
+            "items": {"type": "object", "properties": {"points": {"type": "array"}}},
+        },
+        "width": {"type": "number"},
+        "height": {"type": "number"},
+    },
+}
+
+
+def _responses(*codes: int) -> dict[str, Any]:
+    described = {
+        200: ("The stored visit (an identical replay stores nothing new).", "VisitState"),
+        201: ("Created.", "VisitState"),
+        401: ("Not logged in: keep the entry and ask the user to log in again.", "Error"),
+        403: ("Not allowed for this user.", "Error"),
+        404: ("No such visit, or not in the user's caseload.", "Error"),
+        409: ("Different content for a signed visit: corrections are addenda.", "Error"),
+        422: ("Invalid: field errors; keep the entry for the user to fix.", "Error"),
+    }
+    return {
+        str(code): {
+            "description": described[code][0],
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{described[code][1]}"}}
+            },
+        }
+        for code in codes
+    }
+
+
+def spec() -> dict[str, Any]:
+    uuid_param = {
+        "name": "uuid",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "format": "uuid"},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Efterværn sync API",
+            "version": __version__,
+            "description": (
+                "The device's outbox sends completed visits here. Every write is idempotent on the visit's "
+                "UUID, made on the device when the visit is opened: unknown → created (201); the same "
+                "content again → the stored visit (200), nothing stored twice; changed content while "
+                "unsigned → updated (200); changed content after signing → 409. Only a 2xx answer may "
+                "remove an entry from the outbox. Authentication is the session cookie; writes need the "
+                "X-CSRFToken header from the page's csrf-token meta tag."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/visits/{uuid}": {
+                "parameters": [uuid_param],
+                "put": {
+                    "operationId": "putVisit",
+                    "summary": "Create or update a completed visit",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Visit"}},
+                            "application/x-www-form-urlencoded": {
+                                "schema": {
+                                    "type": "object",
+                                    "description": "The visit page's form fields as they are "
+                                    "(<key>__rating, <key>__note, actions-<n>-what, …).",
+                                }
+                            },
+                        },
+                    },
+                    "responses": _responses(200, 201, 401, 403, 404, 409, 422),
+                },
+                "get": {
+                    "operationId": "getVisit",
+                    "summary": "What the server holds for a visit",
+                    "responses": _responses(200, 401, 404),
+                },
+            },
+            "/visits/{uuid}/signatures/{role}": {
+                "parameters": [
+                    uuid_param,
+                    {
+                        "name": "role",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"enum": ["company_contact", "citizen", "jobformidler"]},
+                    },
+                ],
+                "put": {
+                    "operationId": "putSignature",
+                    "summary": "Add one signer's signature (idempotent per role)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Signature"}}
+                        },
+                    },
+                    "responses": _responses(200, 201, 401, 403, 404, 409, 422),
+                },
+            },
+        },
+        "components": {
+            "schemas": {"Visit": VISIT, "VisitState": VISIT_STATE, "Signature": SIGNATURE, "Error": ERROR}
+        },
+    }

@@ -1,0 +1,163 @@
+"""The sync API the device's outbox talks to. Every write is idempotent on the visit's UUID."""
+
+from __future__ import annotations
+
+import uuid as uuid_lib
+
+from flask import Blueprint, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from app.auth.access import role_required
+from app.core.timeutil import local_today
+from app.extensions import db
+from app.models import ChecklistTemplate, Role, SignerRole, Visit
+from app.placements.services import get_placement
+from app.sync.openapi import spec
+from app.visits import services
+from app.visits.completion import finish_signed_visit
+from app.visits.forms import formdata_from_json, visit_form_class
+
+bp = Blueprint("sync", __name__, url_prefix="/api/v1")
+STATUS = {
+    services.Outcome.CREATED: 201,
+    services.Outcome.UNCHANGED: 200,
+    services.Outcome.UPDATED: 200,
+    services.Outcome.CONFLICT: 409,
+    services.Outcome.INVALID: 422,
+}
+
+
+def visit_json(visit: Visit) -> dict:
+    return {
+        "uuid": str(visit.uuid),
+        "state": visit.state.value,
+        "content_hash": visit.content_hash,
+        "placement_id": visit.placement_id,
+        "missing_signatures": [r.value for r in services.missing_roles(visit)],
+        "url": url_for("visits.detail", visit_uuid=visit.uuid),
+    }
+
+
+def _invalid(errors: dict, message: str | None = None) -> ResponseReturnValue:
+    message = message or _("The visit could not be saved. Correct the marked fields.")
+    return jsonify(error="invalid", message=message, errors=errors), 422
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def _body():
+    """The visit as the form reads it, from JSON or from form data (the page sends its form as is)."""
+    if request.is_json:
+        payload = request.get_json(silent=True)
+        return formdata_from_json(payload) if isinstance(payload, dict) else None
+    return request.form
+
+
+@bp.put("/visits/<uuid:visit_uuid>")
+@role_required(Role.JOBFORMIDLER)
+def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
+    """Create or update a completed visit; a replay of the same content answers with the stored visit."""
+    data = _body()
+    if data is None:
+        return _invalid({"body": [_("The request body is not a JSON object.")]})
+    placement_id, template_id = _int(data.get("placement_id")), _int(data.get("template_id"))
+    if placement_id is None:
+        return _invalid({"placement_id": [_("The visit must name its course.")]})
+    get_placement(current_user, placement_id, purpose="visit", write=True)  # 404/403 outside the caseload
+    template = db.session.get(ChecklistTemplate, template_id) if template_id is not None else None
+    if template is None:
+        return _invalid({"template_id": [_("Unknown checklist template.")]})
+    form = visit_form_class(template)(formdata=data)
+    if not form.validate():
+        return _invalid(form.errors)
+    result = services.save_visit(visit_uuid, form, current_user, local_today())
+    if result.outcome == services.Outcome.INVALID:
+        return _invalid(result.errors)
+    if result.outcome == services.Outcome.CONFLICT:
+        if result.visit.is_immutable:
+            message = _("This visit is signed and can no longer be changed. Make an addendum to correct it.")
+        else:
+            message = _("This visit belongs to another course or template and cannot be changed to this one.")
+        return jsonify(error="conflict", message=message, visit=visit_json(result.visit)), 409
+    return jsonify(visit_json(result.visit)), STATUS[result.outcome]
+
+
+@bp.get("/visits/<uuid:visit_uuid>")
+@login_required
+def get_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
+    """The stored visit's state, so a device can learn what the server holds."""
+    visit = services.find(visit_uuid)
+    if visit is None:
+        return jsonify(error="not_found"), 404
+    get_placement(current_user, visit.placement_id, purpose="visit")
+    return jsonify(visit_json(visit))
+
+
+@bp.put("/visits/<uuid:visit_uuid>/signatures/<role>")
+@role_required(Role.JOBFORMIDLER)
+def put_signature(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
+    """One signer's signature, drawn on the jobformidler's device."""
+    visit = services.find(visit_uuid)
+    if visit is None:
+        return jsonify(error="not_found", message=_("The visit has not reached the server yet.")), 404
+    get_placement(current_user, visit.placement_id, purpose="visit", write=True)
+    return sign(visit, role, request.get_json(silent=True) or {}, via_token=False)
+
+
+SIGNATURE_MESSAGES = {
+    "size": _l("The drawing area has an unexpected size."),
+    "empty": _l("Draw the signature before signing."),
+    "shape": _l("The signature could not be read. Clear it and draw it again."),
+    "role": _l("This visit does not ask for that signature."),
+    "state": _l("The visit is already signed."),
+}
+
+
+def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseReturnValue:
+    """Validate and store a signature; shared by the jobformidler's device and the signing link."""
+    try:
+        signer = SignerRole(role)
+    except ValueError:
+        return _invalid({"role": [_("Unknown signer.")]})
+    name = str(payload.get("name") or "").strip()
+    if not name:
+        return _invalid({"name": [_("Write the signer's name.")]})
+    if len(name) > 120:
+        return _invalid({"name": [_("The name is too long.")]})
+    try:
+        strokes, width, height = services.validate_strokes(
+            payload.get("strokes"), payload.get("width"), payload.get("height")
+        )
+        result = services.add_signature(
+            visit,
+            signer,
+            name,
+            strokes,
+            width,
+            height,
+            request.headers.get("User-Agent"),
+            via_token,
+            user=current_user if current_user.is_authenticated else None,
+        )
+    except services.SignatureError as error:
+        return _invalid({"signature": [str(SIGNATURE_MESSAGES[str(error)])]})
+    if result.outcome == services.Outcome.CONFLICT:
+        message = _("%(name)s has already signed for this role.", name=result.signature.signer_name)
+        return jsonify(error="conflict", message=message, visit=visit_json(visit)), 409
+    if result.now_signed:
+        finish_signed_visit(visit)
+    return jsonify(visit_json(visit)), STATUS[result.outcome]
+
+
+@bp.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    """The API's description (OpenAPI 3.1)."""
+    return jsonify(spec())

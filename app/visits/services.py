@@ -1,0 +1,409 @@
+"""Visits: the idempotent save behind the sync API, signatures, and the visit's states.
+
+A visit is identified by the UUID its device gave it. Saving the same content twice stores it once;
+changed content updates an unsigned visit; a signed visit never changes (corrections are addenda).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import uuid as uuid_lib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app.audit import services as audit
+from app.checklists.services import published_template
+from app.core.timeutil import local_today, zone
+from app.extensions import db
+from app.models import (
+    FOLLOWED_UP,
+    AuditAction,
+    ChecklistTemplate,
+    ConvertAnswer,
+    Placement,
+    ScheduledVisit,
+    ScheduledVisitStatus,
+    Signature,
+    SignerRole,
+    User,
+    Visit,
+    VisitKind,
+    VisitState,
+)
+from app.models.base import utcnow
+from app.placements import services as placements
+from app.visits.forms import VisitFormBase
+
+
+class Outcome(enum.StrEnum):
+    CREATED = "created"  # 201
+    UNCHANGED = "unchanged"  # 200: the same content again; nothing stored
+    UPDATED = "updated"  # 200
+    CONFLICT = "conflict"  # 409: different content for a signed visit
+    INVALID = "invalid"  # 422
+
+
+@dataclass
+class SaveResult:
+    outcome: Outcome
+    visit: Visit | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else format(Decimal(value).normalize(), "f")
+
+
+def content_of(form: VisitFormBase) -> dict[str, Any]:
+    """The visit's content as canonical data: what the content hash is taken over."""
+    return {
+        "placement_id": int(form.placement_id.data),
+        "scheduled_visit_id": int(form.scheduled_visit_id.data) if form.scheduled_visit_id.data else None,
+        "template_id": int(form.template_id.data),
+        "addendum_of": form.addendum_of.data or None,
+        "performed_on": form.performed_on.data.isoformat(),
+        "kind": form.kind.data,
+        "on_site": bool(form.on_site.data),
+        "present": (form.present.data or "").strip(),
+        "answers": form.answers(),
+        "paid_hours_per_week": _dec(form.paid_hours_per_week.data),
+        "internship_hours_per_week": _dec(form.internship_hours_per_week.data),
+        "can_convert": form.can_convert.data,
+        "hours_note": (form.hours_note.data or "").strip(),
+        "actions": form.cleaned_actions(),
+        "next_visit_date": form.next_visit_date.data.isoformat() if form.next_visit_date.data else None,
+    }
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _performed_at(day: date, existing: Visit | None) -> datetime:
+    """Noon local time on the visit's day, or the stored time if the day did not change."""
+    if existing is not None and existing.performed_at.astimezone(zone()).date() == day:
+        return existing.performed_at
+    return datetime.combine(day, time(12, 0), tzinfo=zone())
+
+
+def _apply(visit: Visit, content: dict[str, Any]) -> None:
+    visit.performed_at = _performed_at(
+        date.fromisoformat(content["performed_on"]), visit if visit.id else None
+    )
+    visit.kind = VisitKind(content["kind"])
+    visit.on_site = content["on_site"]
+    visit.present = content["present"] or None
+    visit.answers = content["answers"]
+    visit.paid_hours_per_week = Decimal(content["paid_hours_per_week"])
+    visit.internship_hours_per_week = Decimal(content["internship_hours_per_week"])
+    visit.can_convert = ConvertAnswer(content["can_convert"])
+    visit.hours_discussed = visit.can_convert != ConvertAnswer.NOT_DISCUSSED
+    visit.hours_note = content["hours_note"] or None
+    visit.actions = content["actions"]
+    visit.next_visit_date = (
+        date.fromisoformat(content["next_visit_date"]) if content["next_visit_date"] else None
+    )
+    visit.content_hash = content_hash(content)
+
+
+def _check_references(form: VisitFormBase, placement: Placement, template: ChecklistTemplate) -> dict:
+    """Errors for references the form cannot check itself: the scheduled visit and the original."""
+    errors: dict[str, list[str]] = {}
+    if form.scheduled_visit_id.data:
+        sv = db.session.get(ScheduledVisit, int(form.scheduled_visit_id.data))
+        if sv is None or sv.placement_id != placement.id:
+            errors["scheduled_visit_id"] = ["unknown scheduled visit for this course"]
+    if form.addendum_of.data:
+        original = find(form.addendum_of.data)
+        if original is None or original.placement_id != placement.id or not original.is_immutable:
+            errors["addendum_of"] = ["an addendum must point at a signed visit of the same course"]
+    return errors
+
+
+def _log(action: AuditAction, visit: Visit, user: User | None) -> None:
+    audit.record(
+        action,
+        "visit",
+        citizen_ids=[visit.placement.citizen_id],
+        object_type="visit",
+        object_id=visit.id,
+        user=user,
+    )
+
+
+def find(visit_uuid: str | uuid_lib.UUID) -> Visit | None:
+    try:
+        key = visit_uuid if isinstance(visit_uuid, uuid_lib.UUID) else uuid_lib.UUID(str(visit_uuid))
+    except ValueError:
+        return None
+    return db.session.scalar(sa.select(Visit).where(Visit.uuid == key))
+
+
+def save_visit(visit_uuid: uuid_lib.UUID, form: VisitFormBase, user: User, today: date) -> SaveResult:
+    """Store a completed visit idempotently (the caller has checked the user may use the placement)."""
+    placement = db.session.get(Placement, int(form.placement_id.data))
+    errors = _check_references(form, placement, form.template)
+    if errors:
+        return SaveResult(Outcome.INVALID, errors=errors)
+    content = content_of(form)
+    digest = content_hash(content)
+    existing = find(visit_uuid)
+    if existing is not None:
+        return _save_existing(existing, content, digest, user, today)
+    visit = Visit(
+        uuid=visit_uuid,
+        placement=placement,
+        template_id=content["template_id"],
+        performed_by=user,
+        scheduled_visit_id=content["scheduled_visit_id"],
+        addendum_of=find(content["addendum_of"]) if content["addendum_of"] else None,
+        state=VisitState.COMPLETED,
+        completed_at=utcnow(),
+    )
+    _apply(visit, content)
+    db.session.add(visit)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same UUID arrived twice at once (two tabs, a retry racing the first request): the other
+        # request stored it; answer as a replay of that.
+        db.session.rollback()
+        return _save_existing(find(visit_uuid), content, digest, user, today)
+    _after_save(visit, user, today)
+    audit.record(
+        AuditAction.CREATE,
+        "visit",
+        citizen_ids=[placement.citizen_id],
+        object_type="visit",
+        object_id=visit.id,
+        user=user,
+    )
+    db.session.commit()
+    return SaveResult(Outcome.CREATED, visit)
+
+
+def _save_existing(visit: Visit, content: dict, digest: str, user: User, today: date) -> SaveResult:
+    if visit.content_hash == digest:
+        return SaveResult(Outcome.UNCHANGED, visit)
+    if visit.is_immutable:
+        return SaveResult(Outcome.CONFLICT, visit)
+    if content["placement_id"] != visit.placement_id or content["template_id"] != visit.template_id:
+        return SaveResult(Outcome.CONFLICT, visit)
+    visit.scheduled_visit_id = content["scheduled_visit_id"]
+    _apply(visit, content)
+    _after_save(visit, user, today)
+    audit.record(
+        AuditAction.UPDATE,
+        "visit",
+        citizen_ids=[visit.placement.citizen_id],
+        object_type="visit",
+        object_id=visit.id,
+        user=user,
+    )
+    db.session.commit()
+    return SaveResult(Outcome.UPDATED, visit)
+
+
+def _after_save(visit: Visit, user: User, today: date) -> None:
+    """What a completed visit does to the plan and the course: the scheduled visit is done, the agreed
+    next visit date moves the plan, and reported paid hours may complete the course."""
+    placement = visit.placement
+    sv = visit.scheduled_visit
+    if sv is not None and sv.status == ScheduledVisitStatus.PLANNED:
+        sv.status = ScheduledVisitStatus.DONE
+    if visit.next_visit_date is not None and placement.status in FOLLOWED_UP:
+        placements.apply_next_visit_date(placement, visit.next_visit_date, done=sv)
+    db.session.flush()
+    db.session.refresh(placement)
+    placements.update_course_status(placement, user, today)
+
+
+# --- Signatures -----------------------------------------------------------------------------------
+
+
+class SignatureError(ValueError):
+    """A signature that cannot be taken (the message is shown to the signer)."""
+
+
+def required_roles(visit: Visit) -> list[SignerRole]:
+    return [SignerRole(r) for r in visit.template.required_signers]
+
+
+def missing_roles(visit: Visit) -> list[SignerRole]:
+    signed = {s.signer_role for s in visit.signatures}
+    return [r for r in required_roles(visit) if r not in signed]
+
+
+def strokes_to_svg(strokes: list[dict], width: float, height: float) -> str:
+    """An SVG drawing of signature_pad's point groups, made on the server from numbers only: the
+    client's own SVG is never stored or rendered, so a signature cannot carry markup."""
+    paths = []
+    for group in strokes:
+        points = [(float(p["x"]), float(p["y"])) for p in group.get("points", [])]
+        if not points:
+            continue
+        if len(points) == 1:
+            x, y = points[0]
+            paths.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.5" fill="#14213d"/>')
+            continue
+        d = "M" + " L".join(f"{x:.1f} {y:.1f}" for x, y in points)
+        paths.append(f'<path d="{d}"/>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="{width:.0f}" height="{height:.0f}"><g fill="none" stroke="#14213d" stroke-width="2.2" '
+        f'stroke-linecap="round" stroke-linejoin="round">{"".join(paths)}</g></svg>'
+    )
+
+
+def validate_strokes(strokes: Any, width: Any, height: Any) -> tuple[list, float, float]:
+    """Check the drawing's shape; raises SignatureError with a Danish-ready message key."""
+    try:
+        width, height = float(width), float(height)
+    except (TypeError, ValueError) as error:
+        raise SignatureError("size") from error
+    if not (50 <= width <= 4000 and 30 <= height <= 4000):
+        raise SignatureError("size")
+    if not isinstance(strokes, list) or not strokes:
+        raise SignatureError("empty")
+    total = 0
+    for group in strokes:
+        points = group.get("points") if isinstance(group, dict) else None
+        if not isinstance(points, list):
+            raise SignatureError("shape")
+        for p in points:
+            if not isinstance(p, dict) or not all(isinstance(p.get(k), int | float) for k in ("x", "y")):
+                raise SignatureError("shape")
+        total += len(points)
+    if total < 3:
+        raise SignatureError("empty")
+    if total > 20000:
+        raise SignatureError("shape")
+    return strokes, width, height
+
+
+@dataclass
+class SignResult:
+    outcome: Outcome
+    signature: Signature | None = None
+    now_signed: bool = False  # this signature completed the visit
+
+
+def add_signature(
+    visit: Visit,
+    role: SignerRole,
+    name: str,
+    strokes: list,
+    width: float,
+    height: float,
+    device: str | None,
+    via_token: bool = False,
+    user: User | None = None,
+) -> SignResult:
+    """Store one role's signature (idempotent for the same drawing); the last required one signs the visit."""
+    if role not in required_roles(visit) and role != SignerRole.JOBFORMIDLER:
+        raise SignatureError("role")
+    existing = next((s for s in visit.signatures if s.signer_role == role), None)
+    if existing is not None:
+        same = existing.strokes == strokes and existing.signer_name == name.strip()
+        return SignResult(Outcome.UNCHANGED if same else Outcome.CONFLICT, existing)
+    if visit.state not in (VisitState.COMPLETED,):
+        raise SignatureError("state")
+    signature = Signature(
+        visit=visit,
+        signer_role=role,
+        signer_name=name.strip(),
+        strokes=strokes,
+        svg=strokes_to_svg(strokes, width, height),
+        signed_at=utcnow(),
+        device=(device or "")[:200] or None,
+        via_token=via_token,
+    )
+    db.session.add(signature)
+    now_signed = False
+    if not missing_roles(visit):
+        visit.state = VisitState.SIGNED
+        visit.signed_at = utcnow()
+        now_signed = True
+    audit.record(
+        AuditAction.UPDATE,
+        "visit",
+        citizen_ids=[visit.placement.citizen_id],
+        object_type="visit",
+        object_id=visit.id,
+        user=user,
+    )
+    db.session.commit()
+    return SignResult(Outcome.CREATED, signature, now_signed)
+
+
+# --- Filling the form -----------------------------------------------------------------------------
+
+
+def current_template() -> ChecklistTemplate:
+    """The published checklist version new visits are filled with."""
+    return published_template()
+
+
+def initial_data(placement: Placement, sv: ScheduledVisit | None, template: ChecklistTemplate) -> dict:
+    """What a new visit's form starts with: today, who is usually present, the hours as last reported,
+    and the plan's following visit as the next visit date."""
+    reported = [v for v in placement.visits if v.paid_hours_per_week is not None]
+    latest = max(reported, key=lambda v: v.performed_at, default=None)
+    source = latest or placement
+    planned = sorted(
+        (s for s in placement.scheduled_visits if s.status == ScheduledVisitStatus.PLANNED and s is not sv),
+        key=lambda s: s.due_date,
+    )
+    today = local_today()
+    following = next((s.due_date for s in planned if s.due_date > today), None)
+    present = [placement.citizen.first_name]
+    if placement.contact_person:
+        present.append(placement.contact_person.name)
+    return {
+        "placement_id": placement.id,
+        "scheduled_visit_id": sv.id if sv else "",
+        "template_id": template.id,
+        "performed_on": today,
+        "present": ", ".join(present),
+        "paid_hours_per_week": source.paid_hours_per_week,
+        "internship_hours_per_week": source.internship_hours_per_week,
+        "next_visit_date": following,
+    }
+
+
+def data_of(visit: Visit) -> dict:
+    """A stored visit as the form's data, to change it or to start an addendum from it."""
+    data = {
+        "placement_id": visit.placement_id,
+        "scheduled_visit_id": visit.scheduled_visit_id or "",
+        "template_id": visit.template_id,
+        "addendum_of": str(visit.addendum_of.uuid) if visit.addendum_of else "",
+        "performed_on": visit.performed_at.astimezone(zone()).date(),
+        "kind": visit.kind.value,
+        "on_site": visit.on_site,
+        "present": visit.present or "",
+        "paid_hours_per_week": visit.paid_hours_per_week,
+        "internship_hours_per_week": visit.internship_hours_per_week,
+        "can_convert": visit.can_convert.value if visit.can_convert else None,
+        "hours_note": visit.hours_note or "",
+        "next_visit_date": visit.next_visit_date,
+        "actions": [
+            {
+                "what": a["what"],
+                "who": a.get("who", ""),
+                "due": date.fromisoformat(a["due"]) if a.get("due") else None,
+            }
+            for a in visit.actions
+        ],
+    }
+    for key, answer in (visit.answers or {}).items():
+        data[f"{key}__rating"] = answer.get("rating")
+        data[f"{key}__note"] = answer.get("note", "")
+    return data

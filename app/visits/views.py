@@ -1,0 +1,144 @@
+"""The visit pages: the form (saved through the sync API), the visit, signing on this device."""
+
+from __future__ import annotations
+
+import uuid as uuid_lib
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.auth.access import role_required
+from app.extensions import db
+from app.models import Role, ScheduledVisit, SignerRole, Visit
+from app.placements.services import course_progress, get_placement
+from app.visits import services, signing
+from app.visits.completion import finish_signed_visit
+from app.visits.forms import visit_form_class
+
+bp = Blueprint("visits", __name__, url_prefix="/besoeg")
+
+
+def _visit_or_404(visit_uuid: uuid_lib.UUID, write: bool = False) -> Visit:
+    visit = services.find(visit_uuid)
+    if visit is None:
+        abort(404)
+    get_placement(current_user, visit.placement_id, purpose="visit", write=write)
+    return visit
+
+
+@bp.route("/ny")
+@role_required(Role.JOBFORMIDLER)
+def new() -> ResponseReturnValue:
+    """The visit form for a course, for a planned visit or an unplanned one."""
+    placement = get_placement(current_user, request.args.get("forloeb", type=int) or 0, "visit", write=True)
+    sv = db.session.get(ScheduledVisit, request.args.get("planlagt", type=int) or 0)
+    if sv is not None and sv.placement_id != placement.id:
+        abort(404)
+    template = services.current_template()
+    form = visit_form_class(template)(formdata=None, data=services.initial_data(placement, sv, template))
+    return render_template("visits/form.html", form=form, placement=placement, scheduled=sv, visit=None)
+
+
+@bp.route("/<uuid:visit_uuid>/ret")
+@role_required(Role.JOBFORMIDLER)
+def edit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
+    """Change a completed visit before it is signed."""
+    visit = _visit_or_404(visit_uuid, write=True)
+    if visit.is_immutable:
+        flash(_("The visit is signed and can no longer be changed. Make an addendum instead."), "error")
+        return redirect(url_for("visits.detail", visit_uuid=visit.uuid), code=303)
+    form = visit_form_class(visit.template)(formdata=None, data=services.data_of(visit))
+    return render_template(
+        "visits/form.html", form=form, placement=visit.placement, scheduled=visit.scheduled_visit, visit=visit
+    )
+
+
+@bp.route("/<uuid:visit_uuid>/tillaeg")
+@role_required(Role.JOBFORMIDLER)
+def addendum(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
+    """A correction of a signed visit: a new visit that points at it and is signed in its own right."""
+    original = _visit_or_404(visit_uuid, write=True)
+    if not original.is_immutable:
+        return redirect(url_for("visits.edit", visit_uuid=original.uuid), code=303)
+    data = {**services.data_of(original), "addendum_of": str(original.uuid), "scheduled_visit_id": ""}
+    form = visit_form_class(original.template)(formdata=None, data=data)
+    return render_template(
+        "visits/form.html",
+        form=form,
+        placement=original.placement,
+        scheduled=None,
+        visit=None,
+        original=original,
+    )
+
+
+@bp.route("/<uuid:visit_uuid>")
+@login_required
+def detail(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
+    """A visit: its summary in the template version it was filled with, signatures, PDF and delivery."""
+    visit = _visit_or_404(visit_uuid)
+    return render_template(
+        "visits/detail.html",
+        visit=visit,
+        missing=services.missing_roles(visit),
+        progress=course_progress(visit.placement),
+        can_edit=visit.placement.citizen.jobformidler_id == current_user.id,
+    )
+
+
+@bp.route("/<uuid:visit_uuid>/underskriv/<role>")
+@role_required(Role.JOBFORMIDLER)
+def sign(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
+    """The signature pad, on this device: the jobformidler hands it to the signer."""
+    visit = _visit_or_404(visit_uuid, write=True)
+    signer = _role_or_404(visit, role)
+    return render_template(
+        "visits/sign.html",
+        visit=visit,
+        role=signer,
+        signer_name=signing.default_name(visit, signer),
+        put_url=url_for("sync.put_signature", visit_uuid=visit.uuid, role=signer.value),
+        done_url=url_for("visits.detail", visit_uuid=visit.uuid),
+    )
+
+
+def _role_or_404(visit: Visit, role: str) -> SignerRole:
+    try:
+        signer = SignerRole(role)
+    except ValueError:
+        abort(404)
+    if signer not in services.required_roles(visit):
+        abort(404)
+    return signer
+
+
+@bp.post("/<uuid:visit_uuid>/underskrivningslink/<role>")
+@role_required(Role.JOBFORMIDLER)
+def signing_link(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
+    """A single-use link (and QR code) so the company can sign on its own tablet."""
+    visit = _visit_or_404(visit_uuid, write=True)
+    signer = _role_or_404(visit, role)
+    hours = current_app.config.get("SIGNING_TOKEN_HOURS", 24)
+    token = signing.issue_token(visit, signer, current_user, timedelta(hours=hours))
+    link = url_for("signing.page", token=token, _external=True)
+    return render_template(
+        "visits/signing_link.html",
+        visit=visit,
+        role=signer,
+        link=link,
+        qr=signing.qr_data_uri(link),
+        hours=hours,
+    )
+
+
+@bp.post("/<uuid:visit_uuid>/referat")
+@role_required(Role.JOBFORMIDLER)
+def make_summary(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
+    """Make (again) the sealed summary of a signed visit, if it failed the first time."""
+    visit = _visit_or_404(visit_uuid, write=True)
+    if visit.is_immutable and not visit.documents:
+        finish_signed_visit(visit)
+    return redirect(url_for("visits.detail", visit_uuid=visit.uuid), code=303)

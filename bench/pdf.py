@@ -1,0 +1,264 @@
+"""How long a summary takes to render and seal, next to WeasyPrint's floor (a one-line page).
+
+Run: .venv/bin/python bench/pdf.py [runs]. Prints a table; the goal (render + seal within 250 ms and within
+3 × the one-line page) is shown as PASS or MISS. A benchmark is never a failing test: it exits 0 either way.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import db
+from app.models import (
+    Citizen,
+    CitizenStatus,
+    Company,
+    ContactPerson,
+    ConvertAnswer,
+    Placement,
+    PlacementKind,
+    PlacementStatus,
+    Purpose,
+    Role,
+    Signature,
+    SignerRole,
+    User,
+    Visit,
+    VisitState,
+    Workplace,
+)
+from app.visits.defaults import ensure_default_template
+
+RUNS = 20
+WARM_UP = 3
+GOAL_MS = 250
+GOAL_FACTOR = 3
+REFERENCE = "EV-BENCH000"
+
+SHORT_NOTE = (
+    "Går som aftalt; ingen ændringer siden sidste besøg. Kontaktpersonen er tilfreds med samarbejdet."
+)
+LONG_NOTE = (
+    "Borgeren møder stabilt og til tiden, og fraværet er meldt korrekt til kontaktpersonen. "
+    "Vi talte om, hvordan morgenerne kan gøres mere forudsigelige, og borgeren har selv foreslået at "
+    "tage den tidlige bus, så der er ro på ved mødetid. Kontaktpersonen fortæller, at kollegerne oplever "
+    "borgeren som hjælpsom og opmærksom, og at opgaverne på lageret nu løses uden tæt vejledning."
+)
+
+
+def signature_svg(seed: int, segments: int = 260) -> str:
+    """A drawn signature as signature_pad writes it: one short Bézier path per segment."""
+    rng = random.Random(seed)
+    width, height = 500, 180
+    paths = []
+    x, y = 30.0, 110.0
+    for i in range(segments):
+        if i % 65 == 0:  # a new stroke
+            x, y = 30 + i * 1.6, 90 + rng.uniform(-20, 20)
+        nx = min(width - 10, x + rng.uniform(0.5, 3.5))
+        ny = 90 + 45 * math.sin(i / 7 + seed) + rng.uniform(-4, 4)
+        c1 = f"{x + 1:.3f},{y + rng.uniform(-3, 3):.3f}"
+        c2 = f"{nx - 1:.3f},{ny + rng.uniform(-3, 3):.3f}"
+        paths.append(
+            f'<path d="M {x:.3f},{y:.3f} C {c1} {c2} {nx:.3f},{ny:.3f}" '
+            f'stroke-width="{rng.uniform(1.8, 3.2):.3f}" stroke="rgb(0, 0, 0)" fill="none" '
+            'stroke-linecap="round"></path>'
+        )
+        x, y = nx, ny
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}">{"".join(paths)}</svg>'
+    )
+
+
+def build_visit() -> Visit:
+    """A visit whose summary runs to two pages: long notes, five earlier visits, actions, two signatures."""
+    template = ensure_default_template()
+    user = User(username="bench", full_name="Mette Kristensen", role=Role.JOBFORMIDLER, password_hash="x")
+    citizen = Citizen(
+        first_name="Ali",
+        last_name="Khan",
+        case_ref="SAG-2026-00123",
+        jobformidler=user,
+        status=CitizenStatus.IN_COURSE,
+    )
+    company = Company(
+        cvr="13748136", name="Herning Logistik ApS", address="Industrivej 12", postcode="7400", city="Herning"
+    )
+    workplace = Workplace(
+        company=company,
+        p_number="1012345678",
+        name="Lager og forsendelse",
+        address="Industrivej 12",
+        postcode="7400",
+        city="Herning",
+    )
+    contact = ContactPerson(company=company, workplace=workplace, name="Hanne Jensen", title="Lagerchef")
+    start = date.today() - timedelta(days=150)
+    placement = Placement(
+        citizen=citizen,
+        workplace=workplace,
+        contact_person=contact,
+        kind=PlacementKind.MIXED,
+        status=PlacementStatus.ACTIVE,
+        start_date=start,
+        agreement_date=start - timedelta(days=7),
+        purpose=Purpose.JOB,
+        paid_hours_per_week=Decimal(2),
+        internship_hours_per_week=Decimal(13),
+    )
+    db.session.add_all([user, citizen, company, workplace, contact, placement])
+    for n, days in enumerate((7, 30, 60, 90, 120)):
+        db.session.add(
+            Visit(
+                uuid=uuid.uuid4(),
+                placement=placement,
+                template=template,
+                performed_by=user,
+                performed_at=datetime.combine(start + timedelta(days=days), datetime.min.time(), UTC)
+                + timedelta(hours=9),
+                state=VisitState.SIGNED,
+                paid_hours_per_week=Decimal(2 + n),
+                internship_hours_per_week=Decimal(13 - n),
+            )
+        )
+    visit = Visit(
+        uuid=uuid.uuid4(),
+        placement=placement,
+        template=template,
+        performed_by=user,
+        performed_at=datetime.now(UTC) - timedelta(hours=2),
+        state=VisitState.COMPLETED,
+        present="Borger Ali Khan, kontaktperson Hanne Jensen (lagerchef), jobformidler Mette Kristensen",
+        answers={
+            item.key: {
+                "rating": ["good", "partly", "challenge", "good"][i % 4],
+                "note": LONG_NOTE if i % 3 == 0 else SHORT_NOTE,
+            }
+            for i, item in enumerate(template.items)
+        },
+        paid_hours_per_week=Decimal("7.5"),
+        internship_hours_per_week=Decimal("7.5"),
+        hours_discussed=True,
+        can_convert=ConvertAnswer.PARTLY,
+        hours_note="To praktiktimer veksles til løntimer fra næste måned, når truckcertifikatet er på plads.",
+        actions=[
+            {
+                "what": "Tilmelding til truckcertifikat (kursus i januar)",
+                "who": "Mette Kristensen",
+                "due": (date.today() + timedelta(days=14)).isoformat(),
+            },
+            {
+                "what": "Aftale nyt skema med to ekstra løntimer",
+                "who": "Hanne Jensen",
+                "due": (date.today() + timedelta(days=21)).isoformat(),
+            },
+            {
+                "what": "Kontakt til gældsrådgivningen",
+                "who": "Ali Khan",
+                "due": (date.today() + timedelta(days=10)).isoformat(),
+            },
+        ],
+        next_visit_date=date.today() + timedelta(days=28),
+    )
+    db.session.add(visit)
+    for n, (role, name) in enumerate(
+        ((SignerRole.COMPANY_CONTACT, "Hanne Jensen"), (SignerRole.CITIZEN, "Ali Khan"))
+    ):
+        db.session.add(
+            Signature(
+                visit=visit,
+                signer_role=role,
+                signer_name=name,
+                strokes=[],
+                svg=signature_svg(n),
+                signed_at=datetime.now(UTC) - timedelta(minutes=90 - n),
+            )
+        )
+    db.session.commit()
+    return visit
+
+
+@dataclass
+class Timing:
+    median: float
+    fastest: float
+
+
+def _measure(fn: Callable[[], object], runs: int) -> tuple[Timing, object]:
+    """Median and fastest run in ms. The fastest shows the cost with the machine to itself; the median
+    includes what a real server also pays (other processes, Python's garbage collector)."""
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return Timing(statistics.median(times), min(times)), result
+
+
+def main(runs: int = RUNS) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+        app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.db'}"})
+        app.instance_path = tmp  # the development seal pair goes here, not into the project's instance/
+        with app.test_request_context("/"):
+            db.create_all()
+            from pyhanko.pdf_utils.reader import PdfFileReader
+            from weasyprint import HTML
+
+            from app.reports.pdf import render_summary
+            from app.reports.seal import seal, verify
+
+            visit = build_visit()
+            for _ in range(WARM_UP):
+                seal(render_summary(visit, REFERENCE))
+                HTML(string="<p>Hej</p>").write_pdf()
+            render, pdf = _measure(lambda: render_summary(visit, REFERENCE), runs)
+            sealing, sealed = _measure(lambda: seal(pdf), runs)
+            both, _ = _measure(lambda: seal(render_summary(visit, REFERENCE)), runs)
+            floor, _ = _measure(lambda: HTML(string="<p>Hej</p>").write_pdf(), runs)
+            checking, result = _measure(lambda: verify(sealed), runs)
+            pages = len(PdfFileReader(BytesIO(sealed)).root["/Pages"]["/Kids"])
+
+    limit = min(GOAL_MS, GOAL_FACTOR * floor.median)
+    verdict = "PASS" if both.median <= limit else "MISS"
+    rows = [
+        ("one-line page (WeasyPrint floor)", floor, ""),
+        (f"summary render ({pages} pages, {len(pdf) // 1024} KB)", render, ""),
+        (f"seal (PAdES, {len(sealed) // 1024} KB sealed)", sealing, ""),
+        ("render + seal", both, f"goal ≤ {limit:.0f} ms: {verdict}"),
+        ("verify (for reference)", checking, "valid" if result.valid else "NOT VALID"),
+    ]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"Summary PDF: {runs} runs after {WARM_UP} warm-up runs; load average {load} on {os.cpu_count()} CPUs"
+    )
+    print(f"{'step':<42} {'median':>8} {'fastest':>8}  note")
+    print("-" * 86)
+    for name, timing, note in rows:
+        print(f"{name:<42} {timing.median:>8.1f} {timing.fastest:>8.1f}  {note}")
+    print(
+        f"\nGoal: render + seal ≤ {GOAL_MS} ms and ≤ {GOAL_FACTOR} × the one-line page "
+        f"({GOAL_FACTOR * floor.median:.0f} ms), on medians → {verdict}"
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else RUNS)

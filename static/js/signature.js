@@ -1,0 +1,105 @@
+// The signature pad. The drawing is kept as signature_pad's point data (vectors), and survives a turn
+// of the device or a resize: the points are scaled to the new width instead of being wiped.
+(function () {
+  "use strict";
+
+  function setup(form) {
+    if (form.dataset.ready || typeof SignaturePad === "undefined") return;
+    form.dataset.ready = "1";
+    const canvas = form.querySelector("canvas");
+    const error = form.querySelector("#signature-error");
+    const pad = new SignaturePad(canvas, { minWidth: 0.8, maxWidth: 2.6, penColor: "#14213d" });
+    let width = 0;
+    let height = 0;
+
+    function resize() {
+      const rect = canvas.getBoundingClientRect();
+      if (!rect.width) return;
+      const data = pad.toData();
+      const factor = width ? rect.width / width : 1;
+      const ratio = Math.max(window.devicePixelRatio || 1, 1);
+      canvas.width = rect.width * ratio;
+      canvas.height = rect.height * ratio;
+      canvas.getContext("2d").scale(ratio, ratio);
+      width = rect.width;
+      height = rect.height;
+      pad.clear(); // resizing a canvas wipes it; draw the kept points again at the new scale
+      if (data.length) {
+        data.forEach(function (group) {
+          group.points.forEach(function (p) { p.x *= factor; p.y *= factor; });
+        });
+        pad.fromData(data);
+      }
+    }
+    window.addEventListener("resize", resize);
+    window.addEventListener("orientationchange", resize);
+    resize();
+
+    form.querySelector("#signature-clear").addEventListener("click", function () {
+      pad.clear();
+      error.hidden = true;
+    });
+
+    function fail(message) {
+      error.textContent = message;
+      error.hidden = false;
+    }
+
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      error.hidden = true;
+      if (pad.isEmpty()) return fail(form.dataset.msgEmpty);
+      const button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      const body = {
+        name: form.querySelector('[name="name"]').value,
+        strokes: pad.toData().map(function (g) {
+          return { points: g.points.map(function (p) { return { x: p.x, y: p.y, time: p.time, pressure: p.pressure }; }) };
+        }),
+        width: width,
+        height: height,
+      };
+      let response;
+      let data = {};
+      try {
+        response = await fetch(form.dataset.putUrl, {
+          method: "PUT",
+          credentials: "same-origin",
+          headers: {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content,
+          },
+          body: JSON.stringify(body),
+        });
+        data = await response.json().catch(function () { return {}; });
+      } catch (e) {
+        button.disabled = false;
+        return fail(form.dataset.msgOffline);
+      }
+      button.disabled = false;
+      if (!response.ok) {
+        const errors = data.errors ? Object.values(data.errors).flat().join(" ") : "";
+        return fail(errors || data.message || String(response.status));
+      }
+      if (form.dataset.doneUrl) {
+        window.location.assign(form.dataset.doneUrl);
+      } else {
+        const done = document.createElement("p");
+        done.className = "flash flash-success";
+        done.setAttribute("role", "status");
+        done.textContent = form.dataset.msgDone;
+        form.replaceWith(done);
+      }
+    });
+  }
+
+  function init() {
+    const form = document.getElementById("signature-form");
+    if (form) setup(form);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+  document.addEventListener("htmx:load", init);
+  window.addEventListener("load", init);
+})();

@@ -1,0 +1,352 @@
+"""The summary PDF: what it says, that it is PDF/A-3b with its data attached, and that the seal holds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from app.extensions import db
+from app.models import (
+    AuditAction,
+    AuditEvent,
+    ChecklistItem,
+    ChecklistTemplate,
+    ConvertAnswer,
+    Document,
+    Signature,
+    SignerRole,
+    TemplateStatus,
+    Visit,
+)
+from app.reports import seal as seal_module
+from app.reports.pdf import compact_signature_svg, render_summary, visit_data
+from app.reports.seal import SealError, outside_event_loop, seal, seal_key, verify
+from app.reports.services import produce_document
+from app.visits.defaults import ensure_default_template
+from tests.factories import (
+    make_citizen,
+    make_company,
+    make_contact,
+    make_placement,
+    make_user,
+    make_visit,
+    make_workplace,
+)
+
+SIGNATURE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 60" width="200" height="60">'
+    '<path d="M 10.000,40.000 C 30.000,10.000 50.000,50.000 70.000,20.000" stroke-width="2.400" '
+    'stroke="rgb(0, 0, 0)" fill="none" stroke-linecap="round"></path>'
+    '<path d="M 70.000,20.000 C 90.000,10.000 110.000,50.000 150.000,30.000" stroke-width="2.450" '
+    'stroke="rgb(0, 0, 0)" fill="none" stroke-linecap="round"></path></svg>'
+)
+
+
+@pytest.fixture(autouse=True)
+def _instance(app, tmp_path_factory):
+    """The development seal is made once per run in a temporary instance folder, not the project's."""
+    app.instance_path = str(tmp_path_factory.getbasetemp() / "instance")
+    from app.reports.views import bp
+
+    if "reports" not in app.blueprints:
+        app.register_blueprint(bp)
+
+
+def signed_visit(**overrides) -> Visit:
+    """A visit at Herning Logistik with ratings, hours, an action and two signatures."""
+    jf = make_user(full_name="Mette Kristensen")
+    citizen = make_citizen(jf, first_name="Ali", last_name="Khan")
+    company = make_company(name="Herning Logistik ApS")
+    workplace = make_workplace(company, name="Lager og forsendelse")
+    placement = make_placement(
+        citizen, workplace=workplace, contact_person=make_contact(company, name="Hanne Jensen")
+    )
+    template = overrides.pop("template", None) or ensure_default_template()
+    fields = {
+        "template": template,
+        "answers": {item.key: {"rating": "good", "note": f"Note om {item.key}"} for item in template.items},
+        "paid_hours_per_week": Decimal("7.5"),
+        "internship_hours_per_week": Decimal("12"),
+        "hours_discussed": True,
+        "can_convert": ConvertAnswer.PARTLY,
+        "hours_note": "To timer veksles fra januar.",
+        "actions": [{"what": "Tilmelding til truckkursus", "who": "Mette Kristensen", "due": "2026-12-07"}],
+        "next_visit_date": date(2026, 12, 21),
+        "present": "Ali Khan, Hanne Jensen, Mette Kristensen",
+    }
+    visit = make_visit(placement, jf, **{**fields, **overrides})
+    for role, name in ((SignerRole.COMPANY_CONTACT, "Hanne Jensen"), (SignerRole.CITIZEN, "Ali Khan")):
+        db.session.add(
+            Signature(
+                visit=visit,
+                signer_role=role,
+                signer_name=name,
+                strokes=[],
+                svg=SIGNATURE_SVG,
+                signed_at=_now(),
+            )
+        )
+    db.session.commit()
+    return visit
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def pdf_text(pdf: bytes, layout: bool = False) -> str:
+    """The PDF's text as pdftotext reads it: in reading order with single spaces (a table cell's wrapped
+    lines stay together), or laid out as on the page (a table row stays on one line)."""
+    args = ["pdftotext", *(["-layout"] if layout else []), "-", "-"]
+    text = subprocess.run(args, input=pdf, capture_output=True, check=True).stdout.decode()
+    return text if layout else " ".join(text.split())
+
+
+def _reader(pdf: bytes) -> PdfFileReader:
+    return PdfFileReader(BytesIO(pdf), strict=False)
+
+
+def test_summary_holds_citizen_company_and_hours(app):
+    """Does the PDF's text name the citizen, company and workplace and give the hours, in Danish?"""
+    visit = signed_visit()
+    text = pdf_text(render_summary(visit, "EV-TEST0001"))
+    company = visit.placement.workplace.company
+    assert "Referat af opfølgningsbesøg" in text
+    assert "Ali Khan" in text and visit.placement.citizen.case_ref in text
+    assert company.name in text and company.cvr in text
+    assert "Lager og forsendelse" in text and visit.placement.workplace.p_number in text
+    assert "Hanne Jensen" in text and "Mette Kristensen" in text
+    assert "7,5" in text and "12" in text
+    assert "Kan praktiktimer veksles til ordinære timer?" in text and "Delvist" in text
+    assert "Fremmøde og mødestabilitet" in text and "Går godt" in text and "Note om attendance" in text
+    assert "Tilmelding til truckkursus" in text and "07.12.2026" in text
+    assert "mandag d. 21. december 2026" in text
+    assert "EV-TEST0001" in text and "/verify" in text
+
+
+def test_summary_shows_the_trend_since_the_start(app):
+    """Does the summary list the earlier visits' paid hours and the monthly hours against the goal?"""
+    visit = signed_visit(performed_at=_now())
+    make_visit(
+        visit.placement,
+        visit.performed_by,
+        performed_at=_now() - timedelta(days=20),
+        paid_hours_per_week=Decimal("3"),
+        internship_hours_per_week=Decimal("16"),
+    )
+    db.session.refresh(visit.placement)
+    text = pdf_text(render_summary(visit, "EV-TEST0002"), layout=True)
+    earlier = (_now() - timedelta(days=20)).astimezone(ZoneInfo("Europe/Copenhagen")).strftime("%d.%m.%Y")
+    assert "Udvikling siden forløbets start" in text
+    assert re.search(rf"{re.escape(earlier)}\s+3\s+16\s+13\b", text)  # 3 a week is 13 a month
+    assert re.search(r"dette besøg\s+7,5\s+12\s+32,5", text)  # 7,5 a week: the goal of 30 a month is reached
+
+
+def test_pages_are_numbered_in_danish(app):
+    """Does every page carry "Side n af m"?"""
+    text = pdf_text(render_summary(signed_visit(), "EV-TEST0003"))
+    assert re.search(r"Side 1 af \d", text)
+
+
+def test_pdf_declares_pdf_a_3b_before_and_after_sealing(app):
+    """Does the XMP metadata declare PDF/A-3b with an output intent, and does the seal keep the document
+    information and the XMP metadata in agreement, as PDF/A requires?"""
+    pdf = render_summary(signed_visit(), "EV-TEST0004")
+    for reader in (_reader(pdf), _reader(seal(pdf))):
+        xmp = reader.root["/Metadata"].get_object().data.decode()
+        assert re.search(r'pdfaid:part(="|>)3', xmp)
+        assert re.search(r'pdfaid:conformance(="|>)B', xmp)
+        assert "/OutputIntents" in reader.root
+        info = reader.trailer["/Info"]
+        producer = re.search(r'pdf:Producer(?:="|>)([^"<]*)', xmp)
+        assert "/Producer" not in info or (producer and info["/Producer"] == producer.group(1))
+        assert info["/Title"] in xmp
+
+
+def test_visit_json_is_attached_and_equals_visit_data(app):
+    """Is visit.json embedded as the PDF/A-3 data attachment, holding exactly visit_data()?"""
+    visit = signed_visit()
+    reader = _reader(render_summary(visit, "EV-TEST0005"))
+    names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
+    files = {str(names[i]): names[i + 1] for i in range(0, len(names), 2)}
+    spec = files["visit.json"].get_object()
+    assert spec["/AFRelationship"] == "/Data"
+    attached = json.loads(spec["/EF"]["/F"].get_object().data)
+    assert attached == visit_data(visit, "EV-TEST0005")
+    assert attached["reference"] == "EV-TEST0005"
+    assert attached["citizen"] == {"name": "Ali Khan", "case_ref": visit.placement.citizen.case_ref}
+    assert attached["paid_hours_per_week"] == "7.5"
+    assert [ref.get_object() for ref in reader.root["/AF"]] == [spec]  # the catalogue names it once
+    assert [s["role"] for s in attached["signatures"]] == ["company_contact", "citizen"]
+
+
+def test_old_visit_renders_with_its_own_template_version(app):
+    """Does a visit filled in with version 1 keep version 1's titles after version 2 renames an item?"""
+    old_template = ensure_default_template()
+    visit = signed_visit(template=old_template)
+    old_template.status = TemplateStatus.SUPERSEDED
+    new_template = ChecklistTemplate(
+        name=old_template.name,
+        version=2,
+        status=TemplateStatus.PUBLISHED,
+        rating_scale=old_template.rating_scale,
+        parent_id=old_template.id,
+        items=[
+            ChecklistItem(position=1, key="attendance", title="Mødestabilitet og fravær", kind=item.kind)
+            for item in old_template.items[:1]
+        ],
+    )
+    db.session.add(new_template)
+    db.session.commit()
+    text = pdf_text(render_summary(visit, "EV-TEST0006"))
+    assert "Fremmøde og mødestabilitet" in text
+    assert "Mødestabilitet og fravær" not in text
+    assert "version 1" in text
+
+
+def test_sealed_summary_validates_with_pyhanko(app):
+    """Is the sealed PDF intact, valid and trusted against the installation's certificate?"""
+    sealed = seal(render_summary(signed_visit(), "EV-TEST0007"))
+    key = seal_key()
+    signature = _reader(sealed).embedded_signatures[0]
+    status = outside_event_loop(
+        validate_pdf_signature, signature, ValidationContext(trust_roots=[key.certificate])
+    )
+    assert signature.field_name == "Segl"
+    assert status.intact and status.valid and status.trusted
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    result = verify(sealed)
+    assert result.intact and result.valid and result.reason is None
+    assert result.signer == "CN=Demo Kommune (udvikling)"
+    assert abs(result.signed_at - _now()) < timedelta(minutes=5)
+
+
+def test_development_seal_is_made_once_in_the_instance_folder(app):
+    """Without configured files, is a self-signed pair made under instance/seal/ and reused?"""
+    key = seal_key()
+    folder = Path(app.instance_path) / "seal"
+    assert (folder / "cert.pem").exists() and (folder / "key.pem").exists()
+    assert (folder / "key.pem").stat().st_mode & 0o077 == 0  # the key is readable by its owner only
+    assert load_cert_from_pemder(str(folder / "cert.pem")).dump() == key.certificate.dump()
+    assert seal_key() is key
+
+
+def test_one_changed_byte_breaks_the_seal(app):
+    """Does flipping one byte inside the signed part make the file fail the check?"""
+    sealed = bytearray(seal(render_summary(signed_visit(), "EV-TEST0008")))
+    position = sealed.index(b"stream", 1000) + 40  # inside a content stream of the signed revision
+    sealed[position] ^= 0x01
+    result = verify(bytes(sealed))
+    assert not result.intact and not result.valid
+    assert result.reason
+
+
+def test_an_update_appended_after_sealing_is_detected(app):
+    """Is a document that was changed by an incremental update after sealing reported as changed?"""
+    sealed = seal(render_summary(signed_visit(), "EV-TEST0009"))
+    writer = IncrementalPdfFileWriter(BytesIO(sealed))
+    writer.root["/Lang"] = generic.TextStringObject("en")  # any change at all
+    writer.update_root()
+    out = BytesIO()
+    writer.write(out)
+    result = verify(out.getvalue())
+    assert not result.intact and not result.valid
+    assert result.reason == "Dokumentet er blevet ændret, efter at det blev forseglet."
+
+
+@pytest.mark.parametrize("content", [b"Hej, jeg er ikke en PDF", b"", b"%PDF-1.7\nnot really"])
+def test_a_file_that_is_not_a_sealed_pdf_is_not_valid(app, content):
+    """Does verify() answer "not valid" with a reason, never an exception, for junk?"""
+    result = verify(content)
+    assert not result.valid and not result.intact
+    assert result.reason
+
+
+def test_an_unsealed_pdf_is_not_valid(app):
+    """Is a summary without the seal reported as carrying no seal?"""
+    result = verify(render_summary(signed_visit(), "EV-TEST0010"))
+    assert not result.valid
+    assert result.reason == "Dokumentet har intet digitalt segl."
+
+
+def test_a_seal_from_another_certificate_is_not_valid(app, tmp_path):
+    """Is a PDF sealed with someone else's certificate intact but not valid?"""
+    pdf = render_summary(signed_visit(), "EV-TEST0011")
+    seal_module._write_dev_pair(tmp_path / "cert.pem", tmp_path / "key.pem", "Falsk Kommune")
+    app.config.update(SEAL_CERT_PATH=str(tmp_path / "cert.pem"), SEAL_KEY_PATH=str(tmp_path / "key.pem"))
+    forged = seal(pdf)
+    app.config.update(SEAL_CERT_PATH=None, SEAL_KEY_PATH=None)
+    result = verify(forged)
+    assert result.intact and not result.valid
+    assert "certifikatet" in result.reason
+
+
+def test_a_key_that_cannot_be_loaded_raises_a_clear_error(app, tmp_path):
+    """Does a broken key file give a SealError naming the file, instead of pyHanko's silent None?"""
+    seal_module._write_dev_pair(tmp_path / "cert.pem", tmp_path / "real.pem", "Demo Kommune")
+    (tmp_path / "key.pem").write_text("not a key")
+    app.config.update(SEAL_CERT_PATH=str(tmp_path / "cert.pem"), SEAL_KEY_PATH=str(tmp_path / "key.pem"))
+    with pytest.raises(SealError, match=r"key\.pem"):
+        seal(b"%PDF-1.7")
+
+
+def test_produce_document_stores_the_sealed_summary_once(app):
+    """Is the sealed PDF stored with hash, reference and sealer, and does a second call give the same one?"""
+    visit = signed_visit()
+    state = visit.state
+    document = produce_document(visit)
+    assert re.fullmatch(r"EV-[A-Z2-7]{8}", document.reference)
+    assert document.sha256 == hashlib.sha256(document.pdf).hexdigest()
+    assert document.sealed_by == "CN=Demo Kommune (udvikling)"
+    assert document.reference in pdf_text(document.pdf)
+    assert produce_document(visit).id == document.id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 1
+    assert visit.state == state  # signing and delivery decide the state
+    created = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.object_type == "document")).all()
+    assert [(e.action, e.citizen_id) for e in created] == [(AuditAction.CREATE, visit.placement.citizen_id)]
+    result = verify(document.pdf)
+    assert result.valid and result.reference == document.reference
+
+
+def test_signature_drawings_are_compacted_without_losing_strokes():
+    """Are signature_pad's many one-segment paths merged into few, keeping every segment?"""
+    compact = compact_signature_svg(SIGNATURE_SVG)
+    assert compact.count("<path") == 1
+    assert compact.count("C ") == SIGNATURE_SVG.count("C ")
+    assert 'xmlns="http://www.w3.org/2000/svg"' in compact
+    assert compact_signature_svg("not svg") == "not svg"
+
+
+def test_a_sparse_visit_still_renders(app):
+    """Does a visit without answers, contact person, actions, next date or signatures render sensibly?"""
+    jf = make_user()
+    visit = make_visit(make_placement(make_citizen(jf)), jf, paid_hours_per_week=None, actions=[])
+    text = pdf_text(render_summary(visit, "EV-TEST0012"))
+    assert "Ingen fast kontaktperson" in text
+    assert "Der blev ikke aftalt nogen handlinger." in text
+    assert "Endnu ikke aftalt" in text
+    assert "Referatet er ikke underskrevet." in text
+    assert visit_data(visit, "EV-TEST0012")["items"][0] == {
+        "key": "attendance",
+        "title": "Fremmøde og mødestabilitet",
+        "rating": None,
+        "rating_label": None,
+        "note": None,
+    }
