@@ -45,6 +45,7 @@ from app.models import (
     Workplace,
 )
 from app.visits.defaults import ensure_default_template
+from app.visits.services import strokes_to_svg
 
 RUNS = 20
 WARM_UP = 3
@@ -63,29 +64,17 @@ LONG_NOTE = (
 )
 
 
-def signature_svg(seed: int, segments: int = 260) -> str:
-    """A drawn signature as signature_pad writes it: one short Bézier path per segment."""
+def signature_svg(seed: int, points: int = 260) -> str:
+    """A name as the app stores it: pen points from the pad, drawn by the server as a few paths."""
     rng = random.Random(seed)
-    width, height = 500, 180
-    paths = []
-    x, y = 30.0, 110.0
-    for i in range(segments):
-        if i % 65 == 0:  # a new stroke
-            x, y = 30 + i * 1.6, 90 + rng.uniform(-20, 20)
-        nx = min(width - 10, x + rng.uniform(0.5, 3.5))
-        ny = 90 + 45 * math.sin(i / 7 + seed) + rng.uniform(-4, 4)
-        c1 = f"{x + 1:.3f},{y + rng.uniform(-3, 3):.3f}"
-        c2 = f"{nx - 1:.3f},{ny + rng.uniform(-3, 3):.3f}"
-        paths.append(
-            f'<path d="M {x:.3f},{y:.3f} C {c1} {c2} {nx:.3f},{ny:.3f}" '
-            f'stroke-width="{rng.uniform(1.8, 3.2):.3f}" stroke="rgb(0, 0, 0)" fill="none" '
-            'stroke-linecap="round"></path>'
-        )
-        x, y = nx, ny
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}">{"".join(paths)}</svg>'
-    )
+    strokes, x = [], 30.0
+    for stroke in range(4):
+        group = []
+        for i in range(points // 4):
+            x = min(490.0, x + rng.uniform(0.5, 1.6))
+            group.append({"x": x, "y": 90 + 45 * math.sin((stroke * 65 + i) / 7 + seed) + rng.uniform(-4, 4)})
+        strokes.append({"points": group})
+    return strokes_to_svg(strokes, 500, 180)
 
 
 def build_visit() -> Visit:

@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.checklists.services import NAME_MAX, SIGNER_CHOICES, TITLE_MAX
-from app.models import ItemKind, SignerRole, TemplateStatus
+from app.core.labels import SIGNER_ROLE
+from app.models import ItemKind, TemplateStatus
 
 TEMPLATE_STATUS = {
     TemplateStatus.DRAFT: _l("Draft"),
@@ -20,10 +21,6 @@ TEMPLATE_STATUS = {
 ITEM_KIND = {
     ItemKind.RATING: _l("Rating and note"),
     ItemKind.HOURS: _l("Rating, note and hours"),
-}
-SIGNER = {
-    SignerRole.COMPANY_CONTACT: _l("Contact person"),
-    SignerRole.CITIZEN: _l("Citizen"),
 }
 HELP_MAX = 2000
 
@@ -40,7 +37,7 @@ class TemplateForm(FlaskForm):
     )
     required_signers = SelectMultipleField(
         _l("Required signatures"),
-        choices=[SelectChoice(role.value, SIGNER[role]) for role in SIGNER_CHOICES],
+        choices=[SelectChoice(role.value, SIGNER_ROLE[role]) for role in SIGNER_CHOICES],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )

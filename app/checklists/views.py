@@ -13,7 +13,8 @@ from flask_login import current_user
 
 from app.auth.access import role_required
 from app.checklists import services
-from app.checklists.forms import ITEM_KIND, SIGNER, TEMPLATE_STATUS, ItemForm, TemplateForm
+from app.checklists.forms import ITEM_KIND, TEMPLATE_STATUS, ItemForm, TemplateForm
+from app.core.labels import SIGNER_ROLE
 from app.extensions import db
 from app.models import ChecklistItem, ChecklistTemplate, Role, TemplateStatus
 
@@ -31,7 +32,7 @@ STATUS_BADGE = {
 @bp.context_processor
 def _labels() -> dict:
     def signers_label(roles: list[str]) -> str:
-        return ", ".join(str(SIGNER.get(r, r)) for r in roles) or _("None")
+        return ", ".join(str(SIGNER_ROLE.get(r, r)) for r in roles) or _("None")
 
     return {
         "template_status_label": lambda status: str(TEMPLATE_STATUS.get(status, status)),

@@ -15,6 +15,7 @@ from app.models import (
     Purpose,
     Role,
     SignerRole,
+    VisitKind,
     VisitState,
 )
 
@@ -77,6 +78,11 @@ SIGNER_ROLE = {
     SignerRole.COMPANY_CONTACT: _l("Contact person"),
     SignerRole.CITIZEN: _l("Citizen"),
     SignerRole.JOBFORMIDLER: _l("Job broker"),
+}
+VISIT_KIND = {
+    VisitKind.FOLLOW_UP: _l("Follow-up"),
+    VisitKind.MIDWAY: _l("Mid-way evaluation"),
+    VisitKind.FINAL: _l("End evaluation"),
 }
 CONVERT = {
     ConvertAnswer.YES: _l("Yes"),

@@ -9,24 +9,20 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.auth.access import role_required
 from app.core.formatting import date_short, datetime_short, time_short
+from app.core.labels import SIGNER_ROLE
 from app.core.timeutil import local_date, local_today
 from app.delivery import services
 from app.extensions import db
-from app.models import Delivery, DeliveryStatus, Role, SignerRole, Visit
+from app.models import Delivery, DeliveryStatus, Role, Visit
 from app.placements.services import get_placement
 
 bp = Blueprint("delivery", __name__)
 VARY = {"Vary": "HX-Request"}
 
-RECIPIENT_ROLE = {
-    SignerRole.COMPANY_CONTACT: _l("Contact person"),
-    SignerRole.CITIZEN: _l("Citizen"),
-}
 # The existing badge colours, green and grey. A failure is not a badge: its reason must be able to wrap.
 STATUS_BADGE = {DeliveryStatus.SENT: "badge-delivered", DeliveryStatus.PENDING: "badge-planned"}
 
@@ -57,7 +53,7 @@ def _fragment(visit: Visit, can_resend: bool, message: str | None = None) -> str
         groups=[(doc, services.ordered(doc.deliveries)) for doc in reversed(visit.documents)],
         can_resend=can_resend,
         message=message,
-        role_label=lambda role: str(RECIPIENT_ROLE.get(role, role)),
+        role_label=lambda role: str(SIGNER_ROLE.get(role, role)),
         status_text=status_text,
         status_badge=STATUS_BADGE,
     )

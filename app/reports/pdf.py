@@ -9,49 +9,29 @@ import base64
 import json
 import threading
 import warnings
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app.config import BASE_DIR
+from app.core.labels import CONVERT, SIGNER_ROLE, VISIT_KIND
 from app.core.timeutil import local_date
 from app.models import (
-    ConvertAnswer,
     Placement,
     PlacementKind,
     SignerRole,
     Visit,
-    VisitKind,
     VisitState,
 )
 from app.placements.services import GOAL_MONTHLY_PAID_HOURS, monthly_hours
 
-CONVERT_ANSWER = {
-    ConvertAnswer.YES: _l("Yes"),
-    ConvertAnswer.PARTLY: _l("Partly"),
-    ConvertAnswer.NO: _l("No"),
-    ConvertAnswer.NOT_DISCUSSED: _l("Not discussed"),
-}
-SIGNER_ROLE = {
-    SignerRole.COMPANY_CONTACT: _l("Contact person"),
-    SignerRole.CITIZEN: _l("Citizen"),
-    SignerRole.JOBFORMIDLER: _l("Job broker"),
-}
-VISIT_KIND = {
-    VisitKind.FOLLOW_UP: _l("Follow-up visit"),
-    VisitKind.MIDWAY: _l("Mid-way evaluation"),
-    VisitKind.FINAL: _l("End evaluation"),
-}
 # Signatures first by the company, then the citizen, then the jobcentre: the order people read them.
 SIGNER_ORDER = [SignerRole.COMPANY_CONTACT, SignerRole.CITIZEN, SignerRole.JOBFORMIDLER]
 
@@ -236,51 +216,6 @@ def verify_url() -> str:
     return "/verify"
 
 
-SVG_NS = "http://www.w3.org/2000/svg"
-# What signature_pad puts on each curve segment; paths with anything else (transforms, styles) are left alone.
-MERGEABLE_PATH_ATTRIBUTES = {"d", "stroke-width", "stroke", "fill", "stroke-linecap", "stroke-linejoin"}
-
-
-def compact_signature_svg(svg: str) -> str:
-    """The same drawing in a handful of <path> elements instead of hundreds.
-
-    signature_pad writes one path per curve segment (a few hundred for a name), each with its own width;
-    WeasyPrint parses and draws SVG elements one at a time in Python, about 45 ms per signature here
-    (bench/pdf.py). Paths that look alike (same colour and caps, width rounded to a quarter unit: invisible
-    at signature size) are merged into one path of many sub-paths. Anything unexpected is left as it is.
-    """
-    try:
-        root = ElementTree.fromstring(svg)
-    except ElementTree.ParseError:
-        return svg
-    groups: dict[tuple, list[ElementTree.Element]] = defaultdict(list)
-    for child in root:
-        if (
-            child.tag not in ("path", f"{{{SVG_NS}}}path")
-            or not set(child.attrib) <= MERGEABLE_PATH_ATTRIBUTES
-        ):
-            continue
-        try:
-            width = round(float(child.get("stroke-width", "1")) * 4) / 4
-        except ValueError:
-            continue
-        key = (width, *(child.get(a) for a in ("stroke", "fill", "stroke-linecap", "stroke-linejoin")))
-        groups[key].append(child)
-    for (width, *_rest), paths in groups.items():
-        first = paths[0]
-        first.set("d", " ".join(p.get("d", "") for p in paths))
-        first.set("stroke-width", f"{width:g}")
-        for path in paths[1:]:
-            root.remove(path)
-    # ElementTree would name the SVG namespace "ns0:"; write it as the default namespace instead.
-    if root.tag.startswith(f"{{{SVG_NS}}}"):
-        for element in root.iter():
-            if isinstance(element.tag, str):
-                element.tag = element.tag.removeprefix(f"{{{SVG_NS}}}")
-        root.set("xmlns", SVG_NS)
-    return ElementTree.tostring(root, encoding="unicode")
-
-
 def _data_uri(mime: str, content: bytes) -> str:
     return f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
 
@@ -344,14 +279,14 @@ def summary_html(visit: Visit, reference: str) -> str:
             items=visit_data(visit, reference)["items"],
             trend=trend(visit),
             goal=GOAL_MONTHLY_PAID_HOURS,
-            convert_label=str(CONVERT_ANSWER[visit.can_convert]) if visit.can_convert else None,
+            convert_label=str(CONVERT[visit.can_convert]) if visit.can_convert else None,
             kind_label=str(VISIT_KIND.get(visit.kind, "")),
             signatures=[
                 {
                     "role": str(SIGNER_ROLE[s.signer_role]),
                     "name": s.signer_name,
                     "signed_at": s.signed_at,
-                    "image": _data_uri("image/svg+xml", compact_signature_svg(s.svg).encode()),
+                    "image": _data_uri("image/svg+xml", s.svg.encode()),
                 }
                 for s in _ordered_signatures(visit)
             ],

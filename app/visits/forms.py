@@ -26,15 +26,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.core.labels import CONVERT
+from app.core.labels import CONVERT, VISIT_KIND
 from app.models import ChecklistTemplate, ItemKind, VisitKind
 from app.placements.forms import MAX_WEEKLY_HOURS, HoursField
 
-VISIT_KIND = {
-    VisitKind.FOLLOW_UP: _l("Follow-up"),
-    VisitKind.MIDWAY: _l("Mid-way evaluation"),
-    VisitKind.FINAL: _l("End evaluation"),
-}
 NOTE_MAX = 5000
 ACTION_ROWS = 3
 

@@ -176,15 +176,8 @@ def save_visit(visit_uuid: uuid_lib.UUID, form: VisitFormBase, user: User, today
         # request stored it; answer as a replay of that.
         db.session.rollback()
         return _save_existing(find(visit_uuid), content, digest, user, today)
+    _log(AuditAction.CREATE, visit, user)
     _after_save(visit, user, today)
-    audit.record(
-        AuditAction.CREATE,
-        "visit",
-        citizen_ids=[placement.citizen_id],
-        object_type="visit",
-        object_id=visit.id,
-        user=user,
-    )
     db.session.commit()
     return SaveResult(Outcome.CREATED, visit)
 
@@ -198,15 +191,8 @@ def _save_existing(visit: Visit, content: dict, digest: str, user: User, today: 
         return SaveResult(Outcome.CONFLICT, visit)
     visit.scheduled_visit_id = content["scheduled_visit_id"]
     _apply(visit, content)
+    _log(AuditAction.UPDATE, visit, user)
     _after_save(visit, user, today)
-    audit.record(
-        AuditAction.UPDATE,
-        "visit",
-        citizen_ids=[visit.placement.citizen_id],
-        object_type="visit",
-        object_id=visit.id,
-        user=user,
-    )
     db.session.commit()
     return SaveResult(Outcome.UPDATED, visit)
 
@@ -331,14 +317,7 @@ def add_signature(
         visit.state = VisitState.SIGNED
         visit.signed_at = utcnow()
         now_signed = True
-    audit.record(
-        AuditAction.UPDATE,
-        "visit",
-        citizen_ids=[visit.placement.citizen_id],
-        object_type="visit",
-        object_id=visit.id,
-        user=user,
-    )
+    _log(AuditAction.UPDATE, visit, user)
     db.session.commit()
     return SignResult(Outcome.CREATED, signature, now_signed)
 

@@ -13,12 +13,11 @@ from app.extensions import db
 from app.models import AuditAction, AuditEvent, Role, Signature, SignerRole
 from app.reports import views
 from app.reports.services import produce_document
+from app.visits.services import strokes_to_svg
 from tests.factories import make_citizen, make_placement, make_team, make_user, make_visit
+from tests.visit_helpers import STROKES
 
-SIGNATURE_SVG = (
-    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 60" width="200" height="60">'
-    '<path d="M 10,40 C 30,10 50,50 70,20" stroke-width="2.5" stroke="black" fill="none"></path></svg>'
-)
+SIGNATURE_SVG = strokes_to_svg(STROKES, 500, 200)  # as the app stores a drawn signature
 SUCCESS = "Dokumentet er uændret og forseglet af Demo Kommune"
 FAILURE = "Dokumentet er ændret eller ikke forseglet af denne installation"
 
