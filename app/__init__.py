@@ -48,6 +48,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     from app.caseload.views import bp as caseload_bp
     from app.checklists.views import bp as checklists_bp
     from app.companies.views import bp as companies_bp
+    from app.core.pwa import bp as pwa_bp
     from app.core.views import bp as core_bp
     from app.delivery.views import bp as delivery_bp
     from app.placements.views import bp as placements_bp
@@ -58,6 +59,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
     init_auth(app)
     app.register_blueprint(core_bp)
+    app.register_blueprint(pwa_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(caseload_bp)
     app.register_blueprint(admin_bp)

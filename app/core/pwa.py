@@ -1,0 +1,66 @@
+"""The installable app: the service worker with its version, and the files it precaches."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template
+
+from app import __version__
+from app.config import BASE_DIR
+
+bp = Blueprint("pwa", __name__)
+
+# What every device keeps: the offline page and the files every page uses.
+PRECACHE_STATIC = (
+    "css/app.css",
+    "js/app.js",
+    "js/pwa.js",
+    "js/visit-form.js",
+    "js/signature.js",
+    "vendor/htmx.min.js",
+    "vendor/signature_pad.umd.min.js",
+    "icons/icon.svg",
+    "icons/icon-192.png",
+    "manifest.webmanifest",
+)
+
+
+@lru_cache(maxsize=1)
+def _built(static_folder: str) -> tuple[str, str]:
+    """The worker's source with its version: a hash of the app version, the worker and the precached files,
+    so any change to them makes a new version (and so new caches) on every device."""
+    source = (BASE_DIR / "service_worker" / "sw.js").read_text()
+    digest = hashlib.sha256(__version__.encode() + source.encode())
+    for name in PRECACHE_STATIC:
+        digest.update((Path(static_folder) / name).read_bytes())
+    version = digest.hexdigest()[:12]
+    urls = ["/offline", *(f"/static/{name}" for name in PRECACHE_STATIC)]
+    return version, source.replace("__VERSION__", version).replace("__PRECACHE__", json.dumps(urls))
+
+
+def current_app_static() -> str:
+    return str(current_app.static_folder)
+
+
+def sw_version() -> str:
+    return _built(current_app_static())[0]
+
+
+@bp.route("/sw.js")
+def service_worker() -> Response:
+    """The service worker at the site's root, so that its scope is the whole app; never cached by HTTP."""
+    _, body = _built(current_app_static())
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.route("/offline")
+def offline() -> str:
+    """Shown by the service worker when a page is neither reachable nor kept on the device."""
+    return render_template("core/offline.html")
