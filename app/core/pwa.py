@@ -20,6 +20,8 @@ PRECACHE_STATIC = (
     "js/app.js",
     "js/pwa.js",
     "js/visit-form.js",
+    "js/store.js",
+    "vendor/idb.umd.js",
     "js/signature.js",
     "vendor/htmx.min.js",
     "vendor/signature_pad.umd.min.js",

@@ -29,9 +29,67 @@
     return out;
   }
 
-  function setup(form) {
+  // --- Drafts: every keystroke is kept on the device, so a reload or a closed tab loses nothing -------
+  const store = window.eftervaernStore; // store.js is loaded by every page, before this file
+
+  function fieldsOf(form) {
+    return Array.from(new FormData(form).entries()).filter(([, v]) => typeof v === "string");
+  }
+
+  function ensureActionRows(form, fields, addButton) {
+    const highest = fields.reduce(function (max, [name]) {
+      const m = /^actions-(\d+)-/.exec(name);
+      return m ? Math.max(max, Number(m[1])) : max;
+    }, -1);
+    while (form.querySelectorAll(".action-row").length <= highest) addButton.click();
+  }
+
+  function restore(form, fields) {
+    // Unchecked boxes and radios are absent from FormData: clear them first, then set what was kept.
+    form.querySelectorAll('input[type="checkbox"], input[type="radio"]').forEach((el) => { el.checked = false; });
+    fields.forEach(function ([name, value]) {
+      form.querySelectorAll('[name="' + CSS.escape(name) + '"]').forEach(function (el) {
+        if (el.type === "checkbox" || el.type === "radio") el.checked = el.checked || el.value === value;
+        else el.value = value;
+      });
+    });
+  }
+
+  async function setupDraft(form) {
+    const key = form.dataset.draftKey;
+    if (!store || !key) return;
+    let draft = null;
+    try { draft = await store.getDraft(key); } catch (e) { draft = null; }
+    if (draft) {
+      form.dataset.uuid = draft.uuid;
+      ensureActionRows(form, draft.fields, document.getElementById("add-action"));
+      restore(form, draft.fields);
+      const note = document.getElementById("draft-note");
+      note.querySelector("[data-time]").textContent = new Date(draft.savedAt).toLocaleTimeString("da-DK", { hour: "2-digit", minute: "2-digit" });
+      note.hidden = false;
+      note.querySelector("button").addEventListener("click", async function () {
+        await store.deleteDraft(key);
+        window.location.reload();
+      });
+    }
+    let timer = null;
+    form.addEventListener("visit-saved", function () { clearTimeout(timer); form.dataset.saved = "1"; });
+    function save() {
+      clearTimeout(timer);
+      if (form.dataset.saved) return; // stored on the server: nothing to keep as a draft
+      timer = setTimeout(function () {
+        store.putDraft({ key: key, uuid: form.dataset.uuid, url: location.pathname + location.search, fields: fieldsOf(form), savedAt: Date.now() })
+          .then(function () { form.dataset.draftSaved = String(Date.now()); });
+      }, 300);
+    }
+    form.addEventListener("input", save);
+    form.addEventListener("change", save);
+  }
+
+  async function setup(form) {
     if (form.dataset.ready) return;
     form.dataset.ready = "1";
+    await setupDraft(form);
     if (!form.dataset.uuid) form.dataset.uuid = uuid4();
     const statusLine = document.getElementById("save-status");
     const summary = document.getElementById("visit-errors");
@@ -102,6 +160,8 @@
       }
       button.disabled = false;
       if (response.ok) {
+        form.dispatchEvent(new Event("visit-saved"));
+        if (store && form.dataset.draftKey) await store.deleteDraft(form.dataset.draftKey).catch(() => {});
         window.location.assign(data.url);
         return;
       }

@@ -13,4 +13,5 @@ fetch() { # package version file-in-package target
 : > VERSIONS.new
 fetch htmx.org 2.0.11 dist/htmx.min.js htmx.min.js
 fetch signature_pad 5.1.4 dist/signature_pad.umd.min.js signature_pad.umd.min.js
+fetch idb 8.0.4 build/umd.js idb.umd.js
 mv VERSIONS.new VERSIONS

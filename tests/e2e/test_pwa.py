@@ -37,7 +37,7 @@ def _controlled(page: Page) -> None:
     page.evaluate("navigator.serviceWorker.ready")
     if not page.evaluate("!!navigator.serviceWorker.controller"):
         page.reload()
-    page.wait_for_function("!!navigator.serviceWorker.controller")
+    page.wait_for_function("() => !!navigator.serviceWorker.controller")
 
 
 def test_chromium_finds_the_app_installable(server, user, playwright, tmp_path):
@@ -87,7 +87,7 @@ def test_a_new_version_is_offered_and_never_reloads_a_form(page: Page, server: s
     assert page.evaluate("window.__sameDocument === true")  # not reloaded
     expect(page.get_by_label("Fornavn")).to_have_value("Halvt udfyldt")
     page.get_by_role("button", name="Genindlæs").click()
-    page.wait_for_function("window.__sameDocument === undefined")
+    page.wait_for_function("() => window.__sameDocument === undefined")
 
 
 def test_log_out_wipes_the_device(page: Page, server: str, user):
@@ -103,5 +103,7 @@ def test_log_out_wipes_the_device(page: Page, server: str, user):
     assert "eftervaern-outbox" in page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
     page.get_by_role("button", name="Log ud").click()
     expect(page.get_by_text("Du er logget ud.")).to_be_visible()
-    page.wait_for_function("caches.keys().then(k => k.filter(x => x.startsWith('eftervaern-')).length === 0)")
+    page.wait_for_function(
+        "() => caches.keys().then(k => k.filter(x => x.startsWith('eftervaern-')).length === 0)"
+    )
     assert page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))") == []
