@@ -21,6 +21,7 @@ PRECACHE_STATIC = (
     "js/pwa.js",
     "js/visit-form.js",
     "js/store.js",
+    "js/outbox.js",
     "vendor/idb.umd.js",
     "js/signature.js",
     "vendor/htmx.min.js",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid as uuid_lib
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -46,6 +46,14 @@ def _invalid(errors: dict, message: str | None = None) -> ResponseReturnValue:
     return jsonify(error="invalid", message=message, errors=errors), 422
 
 
+def _injected_failure() -> bool:
+    """A fault switch for tests only (TESTING): answer 503 to the next N sync requests."""
+    if not current_app.testing or not current_app.config.get("TEST_SYNC_FAILURES"):
+        return False
+    current_app.config["TEST_SYNC_FAILURES"] -= 1
+    return True
+
+
 def _int(value: object) -> int | None:
     try:
         return int(str(value))
@@ -65,6 +73,8 @@ def _body():
 @role_required(Role.JOBFORMIDLER)
 def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     """Create or update a completed visit; a replay of the same content answers with the stored visit."""
+    if _injected_failure():
+        return jsonify(error="unavailable"), 503
     data = _body()
     if data is None:
         return _invalid({"body": [_("The request body is not a JSON object.")]})

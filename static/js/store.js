@@ -1,4 +1,4 @@
-// What the device keeps, in IndexedDB: drafts of visits being typed (and, later, the outbox).
+// What the device keeps, in IndexedDB: drafts of visits being typed, and the outbox of completed visits.
 // Everything here belongs to the logged-in user and is wiped at log-out (pwa.js).
 (function () {
   "use strict";
@@ -22,5 +22,9 @@
     getDraft: async (key) => (await db()).get("drafts", key),
     putDraft: async (draft) => (await db()).put("drafts", draft),
     deleteDraft: async (key) => (await db()).delete("drafts", key),
+    allEntries: async () => (await db()).getAll("outbox"),
+    getEntry: async (uuid) => (await db()).get("outbox", uuid),
+    putEntry: async (entry) => (await db()).put("outbox", entry),
+    deleteEntry: async (uuid) => (await db()).delete("outbox", uuid),
   };
 })();

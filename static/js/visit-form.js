@@ -133,45 +133,53 @@
       summary.focus();
     }
 
+    // A visit this form queued may be sent later by a retry: then go on to its page.
+    document.addEventListener("outbox:sent", function (e) {
+      if (e.detail.uuid === form.dataset.uuid && e.detail.data && e.detail.data.url) {
+        form.dispatchEvent(new Event("visit-saved"));
+        window.location.assign(e.detail.data.url);
+      }
+    });
+
+    // Completing goes through the outbox, like every save: online it is sent at once, offline it waits.
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
       clearErrors();
       statusLine.textContent = form.dataset.msgSaving;
       const button = form.querySelector('button[type="submit"]');
       button.disabled = true;
-      let response;
-      let data = {};
+      const uuid = form.dataset.uuid;
+      let outcome = null;
+      const listeners = {
+        "outbox:sent": (e) => { if (e.detail.uuid === uuid) outcome = outcome || { sent: e.detail.data }; },
+        "outbox:attention": (e) => { if (e.detail.entry.uuid === uuid) outcome = outcome || { attention: e.detail.entry }; },
+        "outbox:login": () => { outcome = outcome || { login: true }; },
+      };
+      Object.entries(listeners).forEach(([name, fn]) => document.addEventListener(name, fn));
       try {
-        response = await fetch(form.dataset.api + form.dataset.uuid, {
-          method: "PUT",
-          credentials: "same-origin",
-          headers: {
-            "X-CSRFToken": csrf,
-            "Accept": "application/json",
-            "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
-          },
-          body: new URLSearchParams(new FormData(form)),
+        await window.eftervaernOutbox.add({
+          uuid: uuid,
+          url: form.dataset.api + uuid,
+          body: new URLSearchParams(new FormData(form)).toString(),
+          contentType: "application/x-www-form-urlencoded;charset=UTF-8",
+          draftKey: form.dataset.draftKey || null,
+          page: location.pathname + location.search,
         });
-        data = await response.json().catch(function () { return {}; });
-      } catch (error) {
-        statusLine.textContent = form.dataset.msgOffline;
+      } finally {
+        Object.entries(listeners).forEach(([name, fn]) => document.removeEventListener(name, fn));
         button.disabled = false;
-        return;
-      }
-      button.disabled = false;
-      if (response.ok) {
-        form.dispatchEvent(new Event("visit-saved"));
-        if (store && form.dataset.draftKey) await store.deleteDraft(form.dataset.draftKey).catch(() => {});
-        window.location.assign(data.url);
-        return;
       }
       statusLine.textContent = "";
-      if (response.status === 401) {
+      if (outcome && outcome.sent) {
+        form.dispatchEvent(new Event("visit-saved"));
+        window.location.assign(outcome.sent.url);
+      } else if (outcome && outcome.attention) {
+        const entry = outcome.attention;
+        showErrors(entry.status === 422 ? flatten(entry.errors || {}) : {}, entry.message || String(entry.status));
+      } else if (outcome && outcome.login) {
         statusLine.textContent = form.dataset.msgSession;
-      } else if (response.status === 422) {
-        showErrors(flatten(data.errors || {}), data.message);
       } else {
-        showErrors({}, data.message || String(response.status));
+        statusLine.textContent = form.dataset.msgQueued;
       }
     });
 
