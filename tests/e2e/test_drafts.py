@@ -6,19 +6,11 @@ from playwright.sync_api import Page, expect
 
 from app.extensions import db
 from app.models import Visit
-from tests.e2e.conftest import CHROMIUM, PHONE
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 from tests.factories import PASSWORD
 from tests.visit_helpers import course
 
 pytestmark = pytest.mark.e2e
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -75,7 +67,7 @@ def test_a_draft_survives_closing_the_browser(server: str, placement, playwright
 
     def launch():
         return playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=ARGS, viewport=PHONE, locale="da-DK"
+            profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=PHONE, locale="da-DK"
         )
 
     context = launch()

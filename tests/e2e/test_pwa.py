@@ -3,18 +3,10 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import CHROMIUM, PHONE
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 from tests.factories import PASSWORD, make_citizen, make_user
 
 pytestmark = pytest.mark.e2e
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -43,7 +35,7 @@ def _controlled(page: Page) -> None:
 def test_chromium_finds_the_app_installable(server, user, playwright, tmp_path):
     """Does Chromium report no installability errors (DevTools protocol, persistent profile)?"""
     context = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, viewport=PHONE
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=PHONE
     )
     try:
         page = context.new_page()
