@@ -8,6 +8,7 @@ const STATIC_CACHE = `${PREFIX}-static-${VERSION}`;
 const PAGES_CACHE = `${PREFIX}-pages-${VERSION}`;
 const PRECACHE = __PRECACHE__;
 const OFFLINE_PAGE = "/offline";
+importScripts("/static/vendor/idb.umd.js"); // IndexedDB for Background Sync, as the pages use it
 
 self.addEventListener("install", (event) => {
   // cache: "reload" skips the HTTP cache, so a new version never precaches an old file.
@@ -33,8 +34,67 @@ self.addEventListener("activate", (event) => {
 });
 
 self.addEventListener("message", (event) => {
-  if (event.data && event.data.type === "SKIP_WAITING") self.skipWaiting();
+  if (!event.data) return;
+  if (event.data.type === "SKIP_WAITING") self.skipWaiting();
+  if (event.data.type === "PREPARE_DAY") event.waitUntil(prepareDay(event.data.urls || [], event.ports[0]));
 });
+
+// --- Preparing the day ------------------------------------------------------------------------------
+// The home page names the pages the coming visits need (their forms, with the citizen's, the company's
+// and the course's data and the checklist version in them); they are fetched now, while there is network,
+// and kept with the other pages. Only the logged-in user's own caseload is ever named.
+async function prepareDay(urls, port) {
+  const cache = await caches.open(PAGES_CACHE);
+  let kept = 0;
+  for (const url of urls) {
+    if (new URL(url, self.location.origin).origin !== self.location.origin) continue;
+    try {
+      const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+      if (response.ok && !response.redirected) {
+        await cache.put(new Request(url), response);
+        kept += 1;
+      }
+    } catch (error) {
+      break; // the network went: what is kept so far stays
+    }
+  }
+  if (port) port.postMessage({ kept, total: urls.length });
+}
+
+// --- Background Sync --------------------------------------------------------------------------------
+// The network is back: an open page sends its outbox itself (static/js/outbox.js). With no page open, the
+// worker sends what is pending, first in first out, and stops at the first answer that is not a success;
+// the page handles those answers when it next opens.
+self.addEventListener("sync", (event) => {
+  if (event.tag === "eftervaern-outbox") event.waitUntil(syncOutbox());
+});
+
+async function syncOutbox() {
+  const windows = await self.clients.matchAll({ type: "window" });
+  if (windows.length) {
+    windows.forEach((client) => client.postMessage({ type: "FLUSH_OUTBOX" }));
+    return;
+  }
+  if (!self.indexedDB || !(await indexedDB.databases()).some((info) => info.name === "eftervaern")) return;
+  const database = await idb.openDB("eftervaern");
+  const entries = (await database.getAll("outbox"))
+    .filter((e) => e.state === "pending")
+    .sort((a, b) => a.createdAt - b.createdAt);
+  const held = new Set(entries.map((e) => e.uuid));
+  for (const entry of entries) {
+    if (entry.dependsOn && held.has(entry.dependsOn)) break;
+    const response = await fetch(entry.url, {
+      method: "PUT",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": entry.csrf || "", "Accept": "application/json", "Content-Type": entry.contentType },
+      body: entry.body,
+    });
+    if (!response.ok) throw new Error(`outbox entry answered ${response.status}`); // the browser retries
+    await database.delete("outbox", entry.uuid);
+    if (entry.draftKey) await database.delete("drafts", entry.draftKey);
+    held.delete(entry.uuid);
+  }
+}
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;

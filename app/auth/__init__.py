@@ -47,7 +47,8 @@ def end_idle_session() -> Response | None:
     if now - last_seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
         logout_user()
         session.clear()
-        session["wipe_device"] = True
+        # Only the page copies go: visits the user has not yet sent stay for the next log-in.
+        session["wipe_device"] = "pages"
         flash(_("You were logged out after a period of inactivity. Log in again."), "info")
         return unauthorized()
     session["last_seen"] = now

@@ -61,6 +61,6 @@ def logout() -> ResponseReturnValue:
     """Log out and forget the session."""
     logout_user()
     session.clear()
-    session["wipe_device"] = True  # the next page clears what this device kept for the user
+    session["wipe_device"] = "all"  # the next page clears what this device kept for the user
     flash(_("You are logged out."), "success")
     return redirect(url_for("auth.login"), code=303)

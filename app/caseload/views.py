@@ -36,8 +36,10 @@ def _status_filter() -> CitizenStatus | None:
 def home() -> ResponseReturnValue:
     """The jobformidler's first screen: today's, overdue and coming visits, then the caseload."""
     today = local_today()
+    agenda = services.agenda(current_user, today)
     context = {
-        "agenda": services.agenda(current_user, today),
+        "agenda": agenda,
+        "prepare_urls": _pages_for_the_field(agenda),
         "rows": services.caseload(current_user),
         "search": "",
         "status": "",
@@ -45,6 +47,15 @@ def home() -> ResponseReturnValue:
     }
     fragment = HOME_FRAGMENTS.get(request.htmx.target or "") if request.htmx else None
     return render_template(fragment or "caseload/home.html", **context), VARY
+
+
+def _pages_for_the_field(agenda: services.Agenda) -> list[str]:
+    """What "Forbered dagen" keeps on the device: each coming visit's form and its course page."""
+    urls: list[str] = []
+    for item in [*agenda.today, *agenda.overdue, *agenda.upcoming]:
+        urls.append(url_for("visits.new", forloeb=item.placement.id, planlagt=item.visit.id))
+        urls.append(url_for("placements.detail", placement_id=item.placement.id))
+    return list(dict.fromkeys(urls))
 
 
 @bp.route("/borgere")

@@ -22,6 +22,7 @@ PRECACHE_STATIC = (
     "js/visit-form.js",
     "js/store.js",
     "js/outbox.js",
+    "js/prepare.js",
     "vendor/idb.umd.js",
     "js/signature.js",
     "vendor/htmx.min.js",

@@ -75,5 +75,12 @@ def ensure_default_template() -> ChecklistTemplate:
         ],
     )
     db.session.add(template)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # Another request made it at the same moment (the first pages of a new installation): use theirs.
+        db.session.rollback()
+        return db.session.scalars(
+            sa.select(ChecklistTemplate).where(ChecklistTemplate.status == TemplateStatus.PUBLISHED)
+        ).one()
     return template

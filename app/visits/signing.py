@@ -11,7 +11,7 @@ import segno
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import SignerRole, SigningToken, User, Visit
+from app.models import ChecklistTemplate, Placement, SignerRole, SigningToken, User, Visit
 from app.models.base import utcnow
 
 
@@ -57,12 +57,24 @@ def mark_used(token: SigningToken) -> None:
 
 
 def default_name(visit: Visit, role: SignerRole) -> str:
-    placement = visit.placement
+    return default_name_in(visit.placement, role)
+
+
+def default_name_in(placement: Placement, role: SignerRole) -> str:
+    """The name a signer most likely has: the citizen's, or the course's contact person's."""
     if role == SignerRole.CITIZEN:
         return placement.citizen.full_name
     if role == SignerRole.COMPANY_CONTACT and placement.contact_person:
         return placement.contact_person.name
     return ""
+
+
+def signers(placement: Placement, template: ChecklistTemplate) -> list[tuple[SignerRole, str]]:
+    """Who signs a visit filled with this template, with the name to suggest: for signing on the device
+    before the visit has reached the server."""
+    return [
+        (SignerRole(role), default_name_in(placement, SignerRole(role))) for role in template.required_signers
+    ]
 
 
 def qr_data_uri(link: str) -> str:

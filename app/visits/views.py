@@ -39,7 +39,14 @@ def new() -> ResponseReturnValue:
         abort(404)
     template = services.current_template()
     form = visit_form_class(template)(formdata=None, data=services.initial_data(placement, sv, template))
-    return render_template("visits/form.html", form=form, placement=placement, scheduled=sv, visit=None)
+    return render_template(
+        "visits/form.html",
+        form=form,
+        placement=placement,
+        scheduled=sv,
+        visit=None,
+        signers=signing.signers(placement, template),
+    )
 
 
 @bp.route("/<uuid:visit_uuid>/ret")
@@ -52,7 +59,12 @@ def edit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
         return redirect(url_for("visits.detail", visit_uuid=visit.uuid), code=303)
     form = visit_form_class(visit.template)(formdata=None, data=services.data_of(visit))
     return render_template(
-        "visits/form.html", form=form, placement=visit.placement, scheduled=visit.scheduled_visit, visit=visit
+        "visits/form.html",
+        form=form,
+        placement=visit.placement,
+        scheduled=visit.scheduled_visit,
+        visit=visit,
+        signers=signing.signers(visit.placement, visit.template),
     )
 
 
@@ -72,6 +84,7 @@ def addendum(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
         scheduled=None,
         visit=None,
         original=original,
+        signers=signing.signers(original.placement, original.template),
     )
 
 

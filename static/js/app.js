@@ -10,6 +10,13 @@
     if (summary) summary.focus();
   });
 
+  // A link followed by htmx (hx-boost) with no network: go there as a plain page load instead, which the
+  // service worker answers from the pages kept on the device (see "Forbered dagen").
+  document.addEventListener("htmx:sendError", function (event) {
+    const link = event.detail.elt && event.detail.elt.closest("a[href]");
+    if (link) window.location.assign(link.href);
+  });
+
   // A 401 from htmx means the session ended: htmx follows HX-Redirect to the log-in page.
   // Other error answers would otherwise be silently ignored; show them.
   document.addEventListener("htmx:responseError", function (event) {

@@ -10,6 +10,8 @@
   let flushing = null;
   let timer = null;
   let loginNeeded = false;
+  // Other tabs of the app learn at once what this one sent (a visit open there is then saved, too).
+  const channel = "BroadcastChannel" in window ? new BroadcastChannel("eftervaern-outbox") : null;
 
   function csrf() {
     const meta = document.querySelector('meta[name="csrf-token"]');
@@ -45,10 +47,15 @@
       return { retry: true };
     }
     if (response.ok) {
-      await store.deleteEntry(entry.uuid);
-      if (entry.draftKey) await store.deleteDraft(entry.draftKey).catch(() => {});
+      // Only what was sent leaves: a newer version of the visit queued meanwhile (another tab) stays.
+      const current = await store.getEntry(entry.uuid).catch(() => null);
+      if (current && current.createdAt === entry.createdAt) {
+        await store.deleteEntry(entry.uuid);
+        if (entry.draftKey) await store.deleteDraft(entry.draftKey).catch(() => {});
+      }
       localStorage.setItem("eftervaern-last-sync", String(Date.now()));
       document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { uuid: entry.uuid, data } }));
+      if (channel) channel.postMessage({ type: "sent", uuid: entry.uuid, data });
       return { sent: true };
     }
     if (response.status === 422 || response.status === 409) {
@@ -66,13 +73,18 @@
   }
 
   async function flushOnce() {
-    const entries = (await store.allEntries()).filter((e) => e.state === "pending");
+    const all = await store.allEntries();
+    const entries = all.filter((e) => e.state === "pending");
     entries.sort((a, b) => a.createdAt - b.createdAt);
     if (!entries.length) return;
     if (!(await reachable())) return schedule(15000);
+    const held = new Set(all.map((e) => e.uuid));
     for (const entry of entries) {
+      // A signature waits for its visit: while the visit is still on the device, so is the signature.
+      if (entry.dependsOn && held.has(entry.dependsOn)) continue;
       if (entry.nextAttempt && entry.nextAttempt > Date.now()) return schedule(entry.nextAttempt - Date.now());
       const result = await send(entry);
+      if (result.sent) held.delete(entry.uuid);
       if (result.stop) return;
       if (result.retry) {
         entry.attempts = (entry.attempts || 0) + 1;
@@ -84,20 +96,43 @@
     }
   }
 
+  // One tab at a time sends: with the same visit open in two tabs, the second waits and then finds the
+  // entry gone. The server's idempotency on the UUID is the safety net underneath.
+  function exclusively(work) {
+    if (navigator.locks && navigator.locks.request) return navigator.locks.request("eftervaern-outbox", work);
+    return work();
+  }
+
   function flush() {
     // Only a logged-in user's device has an outbox; the log-in page must not recreate a wiped database.
     if (!store || document.body.dataset.loggedIn === undefined) return Promise.resolve();
     if (!flushing) {
       loginNeeded = false;
-      flushing = flushOnce().finally(() => { flushing = null; render(); });
+      flushing = exclusively(flushOnce).finally(() => { flushing = null; render(); });
     }
     return flushing;
   }
 
+  // Where the browser has Background Sync, it wakes the service worker when the network is back, even
+  // with the app closed; the worker then asks an open page to send, or sends itself (service_worker/sw.js).
+  async function registerSync() {
+    try {
+      const registration = await navigator.serviceWorker.ready;
+      if (registration.sync) await registration.sync.register("eftervaern-outbox");
+    } catch (e) { /* no Background Sync: "online", page loads and the timer still send */ }
+  }
+
   async function add(entry) {
-    await store.putEntry(Object.assign({ createdAt: Date.now(), attempts: 0, state: "pending", nextAttempt: 0 }, entry));
+    const token = csrf();
+    await store.putEntry(Object.assign({ createdAt: Date.now(), attempts: 0, state: "pending", nextAttempt: 0, csrf: token }, entry));
     render();
+    if ("serviceWorker" in navigator) registerSync();
     return flush();
+  }
+
+  async function pending(uuid) {
+    const entry = await store.getEntry(uuid).catch(() => null);
+    return entry || null;
   }
 
   // --- The status line: what is on the device -------------------------------------------------------
@@ -105,8 +140,10 @@
     const bar = document.getElementById("sync-status");
     if (!bar || !store || document.body.dataset.loggedIn === undefined) return;
     const entries = await store.allEntries().catch(() => []);
-    const waiting = entries.filter((e) => e.state === "pending").length;
-    const attention = entries.filter((e) => e.state === "attention").length;
+    // Counted in visits: a visit's signatures travel with it and are not visits of their own.
+    const visits = (state) => new Set(entries.filter((e) => e.state === state).map((e) => e.visit || e.uuid)).size;
+    const waiting = visits("pending");
+    const attention = visits("attention");
     const last = Number(localStorage.getItem("eftervaern-last-sync") || 0);
     const parts = [navigator.onLine ? bar.dataset.online : bar.dataset.offline];
     parts.push(bar.dataset.waiting.replace("{n}", String(waiting)));
@@ -120,7 +157,20 @@
     bar.hidden = false;
   }
 
-  window.eftervaernOutbox = { add, flush, render };
+  window.eftervaernOutbox = { add, flush, render, pending };
+  if (channel) {
+    channel.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "sent") {
+        document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { uuid: event.data.uuid, data: event.data.data } }));
+        render();
+      }
+    });
+  }
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "FLUSH_OUTBOX") flush();
+    });
+  }
   window.addEventListener("online", flush);
   window.addEventListener("offline", render);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", flush);

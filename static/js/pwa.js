@@ -5,36 +5,34 @@
   const body = document.body;
 
   // --- Wiping the device ------------------------------------------------------------------------------
-  // Everything the device stores belongs to the logged-in jobformidler; it goes at log-out.
-  async function wipeDevice() {
-    if ("caches" in window) {
-      const keys = await caches.keys();
-      await Promise.all(keys.filter((k) => k.startsWith("eftervaern-")).map((k) => caches.delete(k)));
-    }
-    if (window.indexedDB && indexedDB.databases) {
-      const dbs = await indexedDB.databases();
-      await Promise.all(
-        dbs.map((db) => new Promise((resolve) => {
-          const request = indexedDB.deleteDatabase(db.name);
-          request.onsuccess = request.onerror = request.onblocked = () => resolve();
-        }))
-      );
-    }
-    try { localStorage.clear(); sessionStorage.clear(); } catch (e) { /* storage may be disabled */ }
-  }
-  window.eftervaernWipeDevice = wipeDevice;
+  // Everything the device stores belongs to the logged-in jobformidler; it goes at log-out (store.js).
+  const wipeDevice = window.eftervaernWipeDevice;
 
-  document.addEventListener("submit", function (event) {
+  // Visits not yet sent are the only copy: try to send them, and warn before they are wiped.
+  async function unsentCount() {
+    const store = window.eftervaernStore;
+    const outbox = window.eftervaernOutbox;
+    if (!store || !outbox) return 0;
+    await outbox.flush().catch(() => {});
+    const entries = await store.allEntries().catch(() => []);
+    return new Set(entries.map((e) => e.visit || e.uuid)).size;
+  }
+
+  document.addEventListener("submit", async function (event) {
     const form = event.target;
     if (!form.matches("form.logout") || form.dataset.wiped) return;
     event.preventDefault();
+    const unsent = await unsentCount();
+    if (unsent && !window.confirm(body.dataset.msgLogoutUnsent.replace("{n}", String(unsent)))) return;
     wipeDevice().finally(function () {
       form.dataset.wiped = "1";
       form.submit();
     });
   });
-  // The server marks the first page after a log-out it made itself (e.g. an idle session), too.
-  if (body.dataset.wipeDevice !== undefined) wipeDevice();
+  // The server marks the first page after a log-out: everything goes after the user's own log-out; after a
+  // session that ended by itself only the page copies go, and unsent visits wait for the next log-in.
+  if (body.dataset.wipeDevice === "pages") window.eftervaernWipePages();
+  else if (body.dataset.wipeDevice !== undefined) wipeDevice();
 
   // --- Service worker and updates ---------------------------------------------------------------------
   if (!("serviceWorker" in navigator)) return;
@@ -81,6 +79,9 @@
       return already || navigator.storage.persist();
     }).then(function (granted) {
       body.dataset.storagePersisted = granted ? "yes" : "no";
+      // Refused: the browser may clear what the device keeps when space runs low. Say so where it matters.
+      const note = document.getElementById("storage-note");
+      if (note) note.hidden = granted;
     });
   }
 })();

@@ -7,7 +7,7 @@
     if (form.dataset.ready || typeof SignaturePad === "undefined") return;
     form.dataset.ready = "1";
     const canvas = form.querySelector("canvas");
-    const error = form.querySelector("#signature-error");
+    const error = form.querySelector(".signature-error");
     const pad = new SignaturePad(canvas, { minWidth: 0.8, maxWidth: 2.6, penColor: "#14213d" });
     let width = 0;
     let height = 0;
@@ -35,7 +35,7 @@
     window.addEventListener("orientationchange", resize);
     resize();
 
-    form.querySelector("#signature-clear").addEventListener("click", function () {
+    form.querySelector(".signature-clear").addEventListener("click", function () {
       pad.clear();
       error.hidden = true;
     });
@@ -59,6 +59,7 @@
         width: width,
         height: height,
       };
+      if (form.dataset.queue !== undefined) return queue(body);
       let response;
       let data = {};
       try {
@@ -82,22 +83,43 @@
         const errors = data.errors ? Object.values(data.errors).flat().join(" ") : "";
         return fail(errors || data.message || String(response.status));
       }
-      if (form.dataset.doneUrl) {
-        window.location.assign(form.dataset.doneUrl);
-      } else {
-        const done = document.createElement("p");
-        done.className = "flash flash-success";
-        done.setAttribute("role", "status");
-        done.textContent = form.dataset.msgDone;
-        form.replaceWith(done);
-      }
+      if (form.dataset.doneUrl) window.location.assign(form.dataset.doneUrl);
+      else finished(form.dataset.msgDone);
     });
+
+    function finished(message) {
+      const done = document.createElement("p");
+      done.className = "flash flash-success signature-done";
+      done.dataset.role = form.dataset.role;
+      done.setAttribute("role", "status");
+      done.textContent = message;
+      form.replaceWith(done);
+    }
+
+    // Signed on the device before the visit reached the server: the signature waits in the outbox behind
+    // its visit and is sent right after it, in the same order, whatever the network does meanwhile.
+    async function queue(body) {
+      const visit = form.dataset.queue;
+      const url = form.dataset.putUrl.replace("{uuid}", visit);
+      await window.eftervaernOutbox.add({
+        uuid: visit + "/signatures/" + form.dataset.role,
+        visit: visit,
+        dependsOn: visit,
+        url: url,
+        body: JSON.stringify(body),
+        contentType: "application/json",
+      });
+      finished(form.dataset.msgQueued);
+      form.dispatchEvent(new CustomEvent("signature:queued", { bubbles: true }));
+    }
   }
 
   function init() {
-    const form = document.getElementById("signature-form");
-    if (form) setup(form);
+    document.querySelectorAll(".signature-form").forEach(function (form) {
+      if (form.offsetParent !== null) setup(form); // a hidden pad is set up when it is shown (its size is 0)
+    });
   }
+  window.eftervaernSignatures = { init: init };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
   document.addEventListener("htmx:load", init);

@@ -1,24 +1,80 @@
-// What the device keeps, in IndexedDB: drafts of visits being typed, and the outbox of completed visits.
-// Everything here belongs to the logged-in user and is wiped at log-out (pwa.js).
+// What the device keeps, in IndexedDB: drafts of visits being typed, and the outbox of completed visits
+// and their signatures. Everything here belongs to the logged-in user: it is wiped at log-out (pwa.js),
+// and when another user logs in on the device (below). An expired session keeps it, so that the user's
+// unsent visits go out after the next log-in.
 (function () {
   "use strict";
   const DB_NAME = "eftervaern";
   const DB_VERSION = 1;
+  const OWNER_KEY = "eftervaern-owner";
   let opened = null;
+
+  // Wiping the device: the app's caches, its databases and its local storage.
+  async function wipeDevice() {
+    if ("caches" in window) {
+      const keys = await caches.keys();
+      await Promise.all(keys.filter((k) => k.startsWith("eftervaern-")).map((k) => caches.delete(k)));
+    }
+    if (window.indexedDB && indexedDB.databases) {
+      const dbs = await indexedDB.databases();
+      await Promise.all(
+        dbs.map((info) => new Promise((resolve) => {
+          const request = indexedDB.deleteDatabase(info.name);
+          request.onsuccess = request.onerror = request.onblocked = () => resolve();
+        }))
+      );
+    }
+    try { localStorage.clear(); sessionStorage.clear(); } catch (e) { /* storage may be disabled */ }
+  }
+
+  // After a session ended on its own, only the page copies go: the user's unsent work stays.
+  async function wipePages() {
+    if (!("caches" in window)) return;
+    const keys = await caches.keys();
+    await Promise.all(keys.filter((k) => k.startsWith("eftervaern-pages-")).map((k) => caches.delete(k)));
+  }
+
+  // Another user's unsent work must never be sent, or shown, under this user's session.
+  async function checkOwner() {
+    const user = document.body.dataset.user;
+    if (!user) return;
+    let owner = null;
+    try { owner = localStorage.getItem(OWNER_KEY); } catch (e) { return; }
+    if (owner && owner !== user) await wipeDevice();
+    try { localStorage.setItem(OWNER_KEY, user); } catch (e) { /* storage may be disabled */ }
+  }
 
   function db() {
     if (!opened) {
-      opened = idb.openDB(DB_NAME, DB_VERSION, {
-        upgrade(database) {
-          database.createObjectStore("drafts", { keyPath: "key" });
-          database.createObjectStore("outbox", { keyPath: "uuid" });
-        },
-      });
+      opened = checkOwner().then(() =>
+        idb.openDB(DB_NAME, DB_VERSION, {
+          upgrade(database) {
+            database.createObjectStore("drafts", { keyPath: "key" });
+            database.createObjectStore("outbox", { keyPath: "uuid" });
+          },
+        })
+      );
     }
     return opened;
   }
 
+  // The visit's UUID for a form, made once per form and device: two tabs with the same form get the same
+  // UUID (IndexedDB transactions run one at a time), so they can only ever make one visit.
+  async function reserveUuid(key, fresh) {
+    const tx = (await db()).transaction("drafts", "readwrite");
+    const draft = await tx.store.get(key);
+    if (draft) { await tx.done; return draft; }
+    const reserved = { key: key, uuid: fresh, fields: null, savedAt: 0 };
+    await tx.store.put(reserved);
+    await tx.done;
+    return reserved;
+  }
+
+  window.eftervaernWipeDevice = wipeDevice;
+  window.eftervaernWipePages = wipePages;
   window.eftervaernStore = {
+    ready: () => db().then(() => true),
+    reserveUuid,
     getDraft: async (key) => (await db()).get("drafts", key),
     putDraft: async (draft) => (await db()).put("drafts", draft),
     deleteDraft: async (key) => (await db()).delete("drafts", key),
@@ -27,4 +83,6 @@
     putEntry: async (entry) => (await db()).put("outbox", entry),
     deleteEntry: async (uuid) => (await db()).delete("outbox", uuid),
   };
+  // Opening the database at once also settles whose device this is before anything else reads it.
+  if (document.body && document.body.dataset.loggedIn !== undefined) db().catch(() => {});
 })();

@@ -59,9 +59,9 @@
     const key = form.dataset.draftKey;
     if (!store || !key) return;
     let draft = null;
-    try { draft = await store.getDraft(key); } catch (e) { draft = null; }
-    if (draft) {
-      form.dataset.uuid = draft.uuid;
+    try { draft = await store.reserveUuid(key, form.dataset.uuid || uuid4()); } catch (e) { draft = null; }
+    if (draft) form.dataset.uuid = draft.uuid;
+    if (draft && draft.fields) {
       ensureActionRows(form, draft.fields, document.getElementById("add-action"));
       restore(form, draft.fields);
       const note = document.getElementById("draft-note");
@@ -76,7 +76,8 @@
     form.addEventListener("visit-saved", function () { clearTimeout(timer); form.dataset.saved = "1"; });
     function save() {
       clearTimeout(timer);
-      if (form.dataset.saved) return; // stored on the server: nothing to keep as a draft
+      // Stored on the server, or completed and waiting in the outbox: the draft has done its work.
+      if (form.dataset.saved || form.dataset.queuedShown) return;
       timer = setTimeout(function () {
         store.putDraft({ key: key, uuid: form.dataset.uuid, url: location.pathname + location.search, fields: fieldsOf(form), savedAt: Date.now() })
           .then(function () { form.dataset.draftSaved = String(Date.now()); });
@@ -133,13 +134,61 @@
       summary.focus();
     }
 
-    // A visit this form queued may be sent later by a retry: then go on to its page.
+    // A visit this form queued may be sent later by a retry, or by another tab: then go on to its page,
+    // once the signatures drawn here have followed it.
     document.addEventListener("outbox:sent", function (e) {
       if (e.detail.uuid === form.dataset.uuid && e.detail.data && e.detail.data.url) {
         form.dispatchEvent(new Event("visit-saved"));
-        window.location.assign(e.detail.data.url);
+        const url = e.detail.data.url;
+        setTimeout(() => window.eftervaernOutbox.flush().finally(() => window.location.assign(url)), 0);
       }
     });
+
+    // Kept on the device and not yet sent: say so, and let the signers sign here and now.
+    function lock(locked) {
+      form.querySelectorAll("input, textarea, select, button").forEach((el) => { el.disabled = locked; });
+    }
+
+    // The server refused a visit sent later (422/409): open the form again, with its errors.
+    document.addEventListener("outbox:attention", function (e) {
+      const entry = e.detail.entry;
+      if (entry.uuid !== form.dataset.uuid || !form.dataset.queuedShown) return;
+      lock(false);
+      form.querySelector(".sticky-actions").hidden = false;
+      showErrors(entry.status === 422 ? flatten(entry.errors || {}) : {}, entry.message || String(entry.status));
+    });
+
+    async function showQueued(entry, fresh) {
+      statusLine.textContent = form.dataset.msgQueued;
+      // The form shows what waits to be sent, exactly as it was completed.
+      if (entry) {
+        const fields = Array.from(new URLSearchParams(entry.body).entries());
+        ensureActionRows(form, fields, document.getElementById("add-action"));
+        restore(form, fields);
+      }
+      // What the signers sign is what was completed: the form stays as it is while they sign.
+      form.dataset.queuedShown = "1";
+      lock(true);
+      const section = document.getElementById("offline-signing");
+      if (!section) return;
+      section.hidden = false;
+      for (const pad of section.querySelectorAll(".signature-form")) {
+        pad.dataset.queue = form.dataset.uuid;
+        const waiting = await window.eftervaernOutbox.pending(form.dataset.uuid + "/signatures/" + pad.dataset.role);
+        if (waiting) {
+          const done = document.createElement("p");
+          done.className = "flash flash-success signature-done";
+          done.dataset.role = pad.dataset.role;
+          done.textContent = pad.dataset.msgQueued;
+          pad.replaceWith(done);
+        }
+      }
+      if (window.eftervaernSignatures) window.eftervaernSignatures.init();
+      form.querySelector(".sticky-actions").hidden = true;
+      if (fresh) section.scrollIntoView({ block: "start" });
+    }
+    const queued = await window.eftervaernOutbox.pending(form.dataset.uuid);
+    if (queued && queued.state === "pending") showQueued(queued);
 
     // Completing goes through the outbox, like every save: online it is sent at once, offline it waits.
     form.addEventListener("submit", async function (event) {
@@ -179,7 +228,7 @@
       } else if (outcome && outcome.login) {
         statusLine.textContent = form.dataset.msgSession;
       } else {
-        statusLine.textContent = form.dataset.msgQueued;
+        showQueued(null, true);
       }
     });
 

@@ -75,6 +75,7 @@ def test_live_search_of_companies(page: Page, server: str, company):
     """Does typing a CVR number with a space narrow the company list without a page load?"""
     _login(page, server, "/virksomheder")
     expect(page.locator(".company-card")).to_have_count(2)
+    page.wait_for_load_state()  # htmx listens to the search field only once the page's scripts have run
     page.locator("#q").fill("1374 8136")
     expect(page.locator(".company-card")).to_have_count(1)
     expect(page.locator(".company-card")).to_contain_text("Herning Blik A/S")

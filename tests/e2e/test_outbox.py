@@ -47,7 +47,7 @@ def test_two_server_errors_then_the_visit_arrives_once(page: Page, server: str, 
     uuid = _fill(page)
     app.config["TEST_SYNC_FAILURES"] = 2
     page.get_by_role("button", name="Gem og gå til underskrifter").click()
-    expect(page.get_by_text("Gemt på enheden.")).to_be_visible()
+    expect(page.locator("#save-status")).to_contain_text("Gemt på enheden.")
     page.wait_for_function(
         "() => document.getElementById('sync-status').dataset.waitingCount === '0'", timeout=30000
     )
@@ -83,7 +83,7 @@ def test_completed_offline_survives_a_reload_and_arrives_once_online(
     uuid = _fill(page)
     context.set_offline(True)
     page.get_by_role("button", name="Gem og gå til underskrifter").click()
-    expect(page.get_by_text("Gemt på enheden.")).to_be_visible()
+    expect(page.locator("#save-status")).to_contain_text("Gemt på enheden.")
     page.reload()
     expect(page.locator("#sync-status")).to_contain_text("1 besøg venter")
     assert _count() == 0

@@ -127,6 +127,22 @@ def test_logout_ends_the_session(client, auth):
     assert response.headers["Location"].startswith("/login")
 
 
+def test_the_page_after_log_out_wipes_the_device_but_after_idling_only_its_page_copies(client, auth, app):
+    """Does the user's own log-out wipe everything, while a session that ended by itself keeps the
+    visits not yet sent (only the page copies go)?"""
+    make_user(username="mette")
+    auth.login("mette")
+    auth.logout()
+    assert 'data-wipe-device="all"' in client.get("/login").text
+    assert "data-wipe-device" not in client.get("/login").text  # once only
+
+    auth.login("mette")
+    with client.session_transaction() as session:
+        session["last_seen"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 5
+    page = client.get("/", follow_redirects=True).text
+    assert 'data-wipe-device="pages"' in page and "data-logged-in" not in page
+
+
 def test_logout_needs_post(client, auth):
     """Is a GET to /logout refused, so a link or image cannot log a user out?"""
     make_user(username="mette")

@@ -1,11 +1,15 @@
 """The jobformidler's home: today, overdue and the next 7 days, as a page and as htmx fragments."""
 
+import json
+import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from app.core.timeutil import local_today
-from app.models import PlacementStatus, ScheduledVisitStatus
+from app.extensions import db
+from app.models import Citizen, Placement, PlacementStatus, ScheduledVisit, ScheduledVisitStatus
 from tests.factories import (
     make_citizen,
     make_placement,
@@ -109,3 +113,23 @@ def test_a_course_completed_by_paid_hours_is_still_followed_up(client, auth, app
     make_scheduled_visit(placement, local_today())
     auth.login("mette")
     assert "Hassan" in _section(client.get("/").text, "today")
+
+
+def test_prepare_the_day_names_the_coming_visits_of_the_own_caseload_only(client, auth, day):
+    """Does "Forbered dagen" name each coming visit's form and course page, and nothing of others?"""
+    auth.login("mette")
+    html = client.get("/").text
+    urls = json.loads(re.search(r"data-urls='([^']*)'", html).group(1))
+    rows = db.session.execute(
+        sa.select(Citizen.first_name, Placement.id, ScheduledVisit.id)
+        .join(Placement, Placement.citizen_id == Citizen.id)
+        .join(ScheduledVisit, ScheduledVisit.placement_id == Placement.id)
+    ).all()
+    ids = {name: (placement_id, sv_id) for name, placement_id, sv_id in rows}
+    expected = []
+    for name in ("Ali", "Bodil", "Carl"):  # today, overdue, within the week
+        placement_id, sv_id = ids[name]
+        expected += [f"/besoeg/ny?forloeb={placement_id}&planlagt={sv_id}", f"/forloeb/{placement_id}"]
+    assert sorted(urls) == sorted(expected)
+    for page in urls:  # every named page opens for the user (so the device can keep it)
+        assert client.get(page).status_code == 200

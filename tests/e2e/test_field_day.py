@@ -1,0 +1,250 @@
+"""A day in the field with no network: prepared at home, filled and signed offline, sent once when back.
+
+Also: a session that ends while offline, the same visit in two tabs, and the warning at log-out."""
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import BrowserContext, Page, expect
+
+from app.core.timeutil import local_today
+from app.extensions import db
+from app.models import Document, ScheduledVisit, Signature, SignerRole, Visit, VisitState
+from tests.e2e.conftest import screenshot
+from tests.factories import PASSWORD
+from tests.visit_helpers import course
+
+pytestmark = pytest.mark.e2e
+
+WAITING_NONE = "() => document.getElementById('sync-status').dataset.waitingCount === '0'"
+
+
+@pytest.fixture
+def today_visit(app):
+    """A course whose first planned visit is today, on the jobformidler's home page."""
+    _, placement = course(username="jobformidler")
+    first = db.session.scalar(
+        sa.select(ScheduledVisit)
+        .where(ScheduledVisit.placement_id == placement.id)
+        .order_by(ScheduledVisit.due_date)
+    )
+    first.due_date = local_today()
+    db.session.commit()
+    return placement
+
+
+def _visits() -> list[Visit]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(Visit)))
+
+
+def _log_in(page: Page, server: str) -> None:
+    page.goto(server + "/login")
+    page.get_by_label("Brugernavn").fill("jobformidler")
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    expect(page.get_by_role("heading", name="Min sagsstamme")).to_be_visible()
+
+
+def _prepared(page: Page) -> None:
+    """Logged in and online: the home page keeps the coming visits on the device by itself."""
+    page.evaluate("() => navigator.serviceWorker.ready")
+    expect(page.locator("#prepare-day [data-status]")).to_contain_text("Klar offline", timeout=20000)
+    assert int(page.locator("#prepare-day").get_attribute("data-prepared")) >= 2
+
+
+def _fill(page: Page, present: str = "Ali og Hanne") -> str:
+    topics = page.locator("section.topic")
+    expect(topics).to_have_count(7)
+    for i in range(7):
+        topics.nth(i).locator("label.rating-option").first.click()
+        topics.nth(i).get_by_label("Note").fill(f"Offline-notat {i + 1}")
+    page.get_by_label("Ordinære timer pr. uge nu").fill("6")
+    page.get_by_label("Praktiktimer pr. uge nu").fill("9")
+    page.get_by_role("group", name="Kan praktiktimer veksles til ordinære timer?").get_by_label("Ja").check()
+    page.get_by_label("Til stede").fill(present)
+    page.locator("[name='actions-0-what']").fill("Truckkursus")
+    return page.evaluate("() => document.getElementById('visit-form').dataset.uuid")
+
+
+def _draw(page: Page, pad: str) -> None:
+    canvas = page.locator(pad)
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x + w * 0.1, y + h * 0.6)
+    page.mouse.down()
+    for step in range(1, 20):
+        page.mouse.move(x + w * (0.1 + 0.04 * step), y + h * (0.6 - 0.015 * step) + step % 3)
+    page.mouse.up()
+
+
+def _sign_offline(page: Page, role: str) -> None:
+    form = page.locator(f"#offline-{role}-signature-form")
+    _draw(page, f"#offline-{role}-signature-pad")
+    form.get_by_role("button", name="Underskriv", exact=True).click()
+    expect(page.locator(f".signature-done[data-role='{role}']")).to_be_visible()
+
+
+def test_a_visit_prepared_filled_and_signed_offline_arrives_once_with_its_pdf(
+    page: Page, server: str, today_visit, context: BrowserContext
+):
+    """Acceptance 1: prepared online; offline, opened from home, filled, signed twice, reloaded; back
+    online the server holds it once, with every field and both signatures, and its sealed summary."""
+    _log_in(page, server)
+    _prepared(page)
+    context.set_offline(True)
+    page.locator("#agenda-today").get_by_role("link", name="Start besøget").click()
+    expect(page.get_by_role("heading", name="Opfølgningsbesøg")).to_be_visible()
+    uuid = _fill(page)
+    page.get_by_role("button", name="Gem og gå til underskrifter").click()
+    expect(page.locator("#save-status")).to_contain_text("Gemt på enheden.")
+    expect(page.get_by_role("heading", name="Underskrifter på enheden")).to_be_visible()
+    _sign_offline(page, "company_contact")
+    _sign_offline(page, "citizen")
+    screenshot(page, "offline-signed-phone")
+
+    page.reload()  # still offline: the page comes from the device, and so does what waits
+    expect(page.locator("#sync-status")).to_contain_text("1 besøg venter")
+    expect(page.locator(".signature-done")).to_have_count(2)
+    expect(page.get_by_label("Til stede")).to_have_value("Ali og Hanne")
+    assert _visits() == []
+
+    context.set_offline(False)
+    page.evaluate("() => window.eftervaernOutbox.flush()")
+    page.wait_for_function(WAITING_NONE, timeout=30000)
+    expect(page.get_by_role("link", name="Åbn det forseglede referat (PDF)")).to_be_visible(timeout=20000)
+    [visit] = _visits()
+    assert str(visit.uuid) == uuid
+    assert visit.present == "Ali og Hanne" and visit.actions[0]["what"] == "Truckkursus"
+    notes = [answer["note"] for answer in visit.answers.values()]
+    assert len(notes) == 7 and all(note.startswith("Offline-notat") for note in notes)
+    assert (visit.paid_hours_per_week, visit.internship_hours_per_week) == (6, 9)
+    assert visit.state in (VisitState.SIGNED, VisitState.DELIVERED)
+    signers = {s.signer_role: s for s in visit.signatures}
+    assert set(signers) == {SignerRole.COMPANY_CONTACT, SignerRole.CITIZEN}
+    assert all(len(s.strokes) >= 1 and s.signer_name for s in signers.values())
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 1
+    assert visit.scheduled_visit_id is not None
+
+
+def test_background_sync_is_asked_for_when_a_visit_waits(page: Page, server: str, today_visit, context):
+    """Where the browser has Background Sync, a waiting visit registers the outbox's sync tag."""
+    _log_in(page, server)
+    _prepared(page)
+    context.set_offline(True)
+    page.locator("#agenda-today").get_by_role("link", name="Start besøget").click()
+    _fill(page)
+    page.get_by_role("button", name="Gem og gå til underskrifter").click()
+    expect(page.locator("#save-status")).to_contain_text("Gemt på enheden.")
+    tags = page.evaluate(
+        "async () => { const r = await navigator.serviceWorker.ready;"
+        " return r.sync ? r.sync.getTags() : null; }"
+    )
+    assert tags == ["eftervaern-outbox"]
+
+
+def test_a_session_that_ends_offline_keeps_the_visit_until_the_next_log_in(
+    page: Page, server: str, today_visit, context: BrowserContext
+):
+    """Acceptance 4: the session ends while offline; the outbox asks for a log-in and keeps everything;
+    after logging in again it sends the visit, once."""
+    _log_in(page, server)
+    _prepared(page)
+    context.set_offline(True)
+    page.locator("#agenda-today").get_by_role("link", name="Start besøget").click()
+    uuid = _fill(page)
+    page.get_by_role("button", name="Gem og gå til underskrifter").click()
+    expect(page.locator("#save-status")).to_contain_text("Gemt på enheden.")
+    context.clear_cookies()  # the session is gone by the time the network is back
+    context.set_offline(False)
+    page.evaluate("() => window.eftervaernOutbox.flush()")
+    expect(page.locator("#sync-status")).to_contain_text("log ind igen")
+    expect(page.locator("#sync-status")).to_contain_text("1 besøg venter")
+    assert _visits() == []
+
+    _log_in(page, server)
+    page.wait_for_function(WAITING_NONE, timeout=30000)
+    [visit] = _visits()
+    assert str(visit.uuid) == uuid and visit.present == "Ali og Hanne"
+
+
+def test_the_same_visit_in_two_tabs_makes_one_visit(page: Page, server: str, today_visit, context):
+    """Acceptance 5: the same planned visit open in two tabs, completed in both: one visit on the server."""
+    _log_in(page, server)
+    url = page.locator("#agenda-today").get_by_role("link", name="Start besøget").get_attribute("href")
+    page.goto(server + url)
+    other = context.new_page()
+    other.goto(server + url)
+    first_uuid = _fill(page, present="Fra fane 1")
+    second_uuid = _fill(other, present="Fra fane 2")
+    assert first_uuid == second_uuid
+    page.get_by_role("button", name="Gem og gå til underskrifter").click()
+    other.get_by_role("button", name="Gem og gå til underskrifter").click()
+    for tab in (page, other):
+        tab.wait_for_url("**/besoeg/" + first_uuid, timeout=20000)
+    [visit] = _visits()
+    assert str(visit.uuid) == first_uuid
+    assert visit.present in ("Fra fane 1", "Fra fane 2")
+
+
+def test_log_out_warns_while_a_visit_waits(page: Page, server: str, today_visit, context):
+    """Logging out with a visit not yet sent asks first; saying no keeps the visit and the session."""
+    _log_in(page, server)
+    _prepared(page)
+    context.set_offline(True)
+    page.locator("#agenda-today").get_by_role("link", name="Start besøget").click()
+    _fill(page)
+    page.get_by_role("button", name="Gem og gå til underskrifter").click()
+    expect(page.locator("#save-status")).to_contain_text("Gemt på enheden.")
+    # Online again, but the server cannot take the visit yet:
+    context.route("**/api/v1/visits/**", lambda route: route.fulfill(status=503, body="{}"))
+    context.set_offline(False)
+    messages = []
+
+    def dismiss(dialog):
+        messages.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.get_by_role("button", name="Log ud").click()
+    for _ in range(100):  # the warning comes after one more attempt to send
+        if messages:
+            break
+        page.wait_for_timeout(100)
+    expect(page.locator("#sync-status")).to_contain_text("1 besøg venter")
+    assert messages and messages[0].startswith("1 besøg er endnu ikke nået frem til serveren")
+    assert page.evaluate("async () => (await window.eftervaernStore.allEntries()).length") == 1
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Log ud").click()
+    expect(page.get_by_role("button", name="Log ind")).to_be_visible()
+    names = page.evaluate("async () => (await indexedDB.databases()).map((d) => d.name)")
+    assert "eftervaern" not in names
+
+
+def test_another_user_logging_in_on_the_device_never_sees_what_waits(
+    page: Page, server: str, today_visit, context: BrowserContext
+):
+    """A visit left waiting by one jobformidler is wiped, not sent or shown, when a colleague logs in."""
+    course(username="kollega", citizen_email=None)
+    _log_in(page, server)
+    _prepared(page)
+    context.set_offline(True)
+    page.locator("#agenda-today").get_by_role("link", name="Start besøget").click()
+    _fill(page)
+    page.get_by_role("button", name="Gem og gå til underskrifter").click()
+    expect(page.locator("#save-status")).to_contain_text("Gemt på enheden.")
+    form_url = page.url
+    assert page.evaluate("async (url) => !!(await caches.match(url))", form_url)
+    context.clear_cookies()
+    context.set_offline(False)
+
+    page.goto(server + "/login")
+    page.get_by_label("Brugernavn").fill("kollega")
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    expect(page.locator("#sync-status")).to_contain_text("0 besøg venter")
+    assert page.evaluate("async () => (await window.eftervaernStore.allEntries()).length") == 0
+    assert not page.evaluate("async (url) => !!(await caches.match(url))", form_url)
+    assert _visits() == []
