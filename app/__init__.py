@@ -54,6 +54,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     from app.placements.views import bp as placements_bp
     from app.reports.views import bp as reports_bp
     from app.signing.views import bp as signing_bp
+    from app.supervision.views import bp as supervision_bp
     from app.sync.views import bp as sync_bp
     from app.visits.views import bp as visits_bp
 
@@ -72,6 +73,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(delivery_bp)
     app.register_blueprint(checklists_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(supervision_bp)
     cli.init_app(app)
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -24,6 +24,8 @@ PURPOSES = {
     "summary": _l("Visit summary"),
     "export": _l("Export"),
     "extract": _l("Extract for the citizen"),
+    "review": _l("The supervisor's review of follow-up"),
+    "access_log": _l("Check of the access log"),
 }
 
 

@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.models import (
+    AuditAction,
     ChecklistTemplate,
     CitizenStatus,
     ConvertAnswer,
@@ -50,6 +51,15 @@ PURPOSE = {
     Purpose.SKILLS: _l("(b) Train and document skills within the job goal"),
     Purpose.CLARIFY: _l("(c) Clarify a job goal within a limited period"),
 }
+AUDIT_ACTION = {
+    AuditAction.READ: _l("Read"),
+    AuditAction.SEARCH: _l("Searched"),
+    AuditAction.CREATE: _l("Created"),
+    AuditAction.UPDATE: _l("Changed"),
+    AuditAction.EXPORT: _l("Exported"),
+    AuditAction.DELETE: _l("Deleted"),
+}
+
 VISIT_STATE = {
     VisitState.DRAFT: _l("Draft"),
     VisitState.COMPLETED: _l("Completed"),
@@ -115,4 +125,9 @@ def init_app(app: Flask) -> None:
     app.add_template_global(_lookup(AGREEMENT_FIELD), "agreement_field_label")
     app.add_template_global(_lookup(SIGNER_ROLE), "signer_role_label")
     app.add_template_global(_lookup(CONVERT), "convert_label")
+    app.add_template_global(_lookup(VISIT_KIND), "visit_kind_label")
+    app.add_template_global(_lookup(AUDIT_ACTION), "audit_action_label")
+    from app.audit.services import purpose_label
+
+    app.add_template_global(purpose_label, "audit_purpose_label")
     app.add_template_global(rating_label)

@@ -14,6 +14,7 @@ from app.auth.access import role_required
 from app.extensions import db
 from app.models import Role, ScheduledVisit, SignerRole, Visit
 from app.placements.services import course_progress, get_placement
+from app.supervision.history import journal_note
 from app.visits import services, signing
 from app.visits.completion import finish_signed_visit
 from app.visits.forms import visit_form_class
@@ -99,6 +100,7 @@ def detail(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
         missing=services.missing_roles(visit),
         progress=course_progress(visit.placement),
         can_edit=visit.placement.citizen.jobformidler_id == current_user.id,
+        journal_note=journal_note(visit),
     )
 
 

@@ -17,6 +17,26 @@
     if (link) window.location.assign(link.href);
   });
 
+  // Copy buttons (the journal note): the clipboard where allowed, else the text is selected for Ctrl+C.
+  document.addEventListener("click", async function (event) {
+    const button = event.target.closest("[data-copy]");
+    if (!button) return;
+    const source = document.getElementById(button.dataset.copy);
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(source.value);
+      copied = true;
+    } catch (e) {
+      source.focus();
+      source.select();
+    }
+    if (copied) {
+      const label = button.textContent;
+      button.textContent = button.dataset.msgCopied;
+      setTimeout(() => { button.textContent = label; }, 2000);
+    }
+  });
+
   // A 401 from htmx means the session ended: htmx follows HX-Redirect to the log-in page.
   // Other error answers would otherwise be silently ignored; show them.
   document.addEventListener("htmx:responseError", function (event) {

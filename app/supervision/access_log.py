@@ -1,0 +1,157 @@
+"""The access log as reviewers read it, and a citizen's own extract of it.
+
+An administrator searches the whole log; a supervisor the events about their team's citizens. The extract
+tells a citizen when and why their data was used, by which kind of employee, never by whom by name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_babel import force_locale
+from sqlalchemy.orm import selectinload
+
+from app.audit.services import purpose_label
+from app.caseload.services import visible_citizens
+from app.core.formatting import datetime_short
+from app.core.labels import AUDIT_ACTION, ROLE
+from app.extensions import db
+from app.models import AuditAction, AuditEvent, Citizen, Role, User
+from app.supervision.history import _like, _local_midnight
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class AccessFilter:
+    citizen: str = ""  # part of a name or a case reference
+    user_id: int | None = None
+    action: AuditAction | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass
+class AccessPage:
+    rows: list[tuple[AuditEvent, Citizen | None]]
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def reviewable_users(reviewer: User) -> list[User]:
+    """Whose use of data the reviewer can look up: everyone for an administrator, the team otherwise."""
+    query = sa.select(User).order_by(User.full_name)
+    if reviewer.role != Role.ADMIN:
+        query = query.where(User.team_id == reviewer.team_id) if reviewer.team_id else query.where(sa.false())
+    return list(db.session.scalars(query))
+
+
+def access_query(reviewer: User, f: AccessFilter) -> sa.Select:
+    """Events the reviewer may see that match the filter, newest first, with the citizen when known."""
+    query = sa.select(AuditEvent, Citizen).outerjoin(Citizen, Citizen.id == AuditEvent.citizen_id)
+    if reviewer.role != Role.ADMIN:
+        query = query.where(
+            AuditEvent.citizen_id.in_(visible_citizens(reviewer).with_only_columns(Citizen.id))
+        )
+    if f.citizen.strip():
+        pattern = _like(f.citizen)
+        name = sa.func.lower(Citizen.first_name + " " + Citizen.last_name)
+        query = query.where(
+            sa.or_(
+                name.like(pattern, escape="\\"), sa.func.lower(Citizen.case_ref).like(pattern, escape="\\")
+            )
+        )
+    if f.user_id:
+        query = query.where(AuditEvent.user_id == f.user_id)
+    if f.action:
+        query = query.where(AuditEvent.action == f.action)
+    if f.date_from:
+        query = query.where(AuditEvent.at >= _local_midnight(f.date_from))
+    if f.date_to:
+        query = query.where(AuditEvent.at < _local_midnight(f.date_to + timedelta(days=1)))
+    return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+def access_page(reviewer: User, f: AccessFilter, number: int = 1, size: int | None = None) -> AccessPage:
+    size = size or PAGE_SIZE
+    query = access_query(reviewer, f)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    number = min(max(1, number), max(1, math.ceil(total / size)))
+    rows = db.session.execute(
+        query.options(selectinload(AuditEvent.user)).limit(size).offset((number - 1) * size)
+    ).all()
+    return AccessPage([(event, citizen) for event, citizen in rows], total, number, size)
+
+
+# --- The citizen's extract ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExtractRow:
+    at: str
+    action: str
+    purpose: str
+    by: str  # the kind of employee, never a name
+
+
+def extract_rows(citizen: Citizen) -> list[ExtractRow]:
+    """When and why the citizen's data was used, oldest first, in Danish."""
+    events = db.session.execute(
+        sa.select(AuditEvent, User.role)
+        .outerjoin(User, User.id == AuditEvent.user_id)
+        .where(AuditEvent.citizen_id == citizen.id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    with force_locale("da"):
+        return [
+            ExtractRow(
+                at=datetime_short(event.at),
+                action=str(AUDIT_ACTION.get(event.action, event.action)),
+                purpose=purpose_label(event.purpose),
+                by=str(ROLE.get(role, "")) if role else "System",
+            )
+            for event, role in events
+        ]
+
+
+EXTRACT_COLUMNS = ("Tidspunkt", "Handling", "Formål", "Medarbejder (rolle)")
+
+
+def extract_csv(rows: list[ExtractRow]) -> str:
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(EXTRACT_COLUMNS)
+    for row in rows:
+        writer.writerow([row.at, row.action, row.purpose, row.by])
+    return out.getvalue()
+
+
+def extract_pdf(citizen: Citizen, rows: list[ExtractRow], today: date, municipality: str) -> bytes:
+    """The extract as a plain PDF letter (WeasyPrint), in Danish."""
+    from weasyprint import HTML
+
+    with force_locale("da"):
+        html = render_template(
+            "supervision/extract.html", citizen=citizen, rows=rows, today=today, municipality=municipality
+        )
+    return HTML(string=html).write_pdf()

@@ -1,0 +1,126 @@
+"""The supervisor's review pages: visit history with its export, and the access log with extracts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from app.audit import services as audit
+from app.auth.access import role_required
+from app.caseload.services import visible_citizens
+from app.core.timeutil import local_today
+from app.extensions import db
+from app.models import AuditAction, Citizen, Role
+from app.supervision import access_log, history
+from app.supervision.forms import AccessFilterForm, HistoryFilterForm
+
+bp = Blueprint("supervision", __name__)
+VARY = {"Vary": "HX-Request"}
+
+
+def _page_number() -> int:
+    return request.args.get("side", default=1, type=int) or 1
+
+
+def _history_form() -> HistoryFilterForm:
+    form = HistoryFilterForm(history.team_members(current_user), formdata=request.args)
+    form.validate()
+    return form
+
+
+@bp.route("/leder/besoeg")
+@role_required(Role.SUPERVISOR)
+def visit_history() -> ResponseReturnValue:
+    """The team's visits: filters, pages, each visit's summary and sealed PDF."""
+    form = _history_form()
+    page = history.history_page(current_user, form.filter(), _page_number())
+    audit.record(
+        AuditAction.READ,
+        "review",
+        citizen_ids=sorted({v.placement.citizen_id for v in page.visits}) or [None],
+        object_type="visit_history",
+    )
+    db.session.commit()
+    context = {"form": form, "page": page, "query": _query_without_page()}
+    if request.htmx and request.htmx.target == "history-rows":
+        return render_template("supervision/_history_rows.html", **context), VARY
+    return render_template("supervision/history.html", **context), VARY
+
+
+def _query_without_page() -> str:
+    from urllib.parse import urlencode
+
+    return urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "side" and v])
+
+
+@bp.route("/leder/besoeg.csv")
+@role_required(Role.SUPERVISOR)
+def visit_history_csv() -> ResponseReturnValue:
+    """The filtered history as CSV; the export is in the access log of every citizen in it."""
+    form = _history_form()
+    visits = history.history_rows(current_user, form.filter())
+    audit.record(
+        AuditAction.EXPORT,
+        "export",
+        citizen_ids=sorted({v.placement.citizen_id for v in visits}) or [None],
+        object_type="visit_history",
+    )
+    db.session.commit()
+    filename = f"besoeg-{local_today().isoformat()}.csv"
+    return Response(
+        history.history_csv(visits),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+# --- The access log -----------------------------------------------------------------------------------
+
+
+@bp.route("/adgangslog")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def access() -> ResponseReturnValue:
+    """Who used which citizen's data, when and how: searchable by the administrator and the supervisor."""
+    form = AccessFilterForm(access_log.reviewable_users(current_user), formdata=request.args)
+    form.validate()
+    page = access_log.access_page(current_user, form.filter(), _page_number())
+    shown = sorted({citizen.id for _, citizen in page.rows if citizen is not None})
+    audit.record(
+        AuditAction.SEARCH if form.citizen.data else AuditAction.READ,
+        "access_log",
+        citizen_ids=shown or [None],
+        object_type="access_log",
+        search_term=form.citizen.data or None,
+    )
+    db.session.commit()
+    context = {"form": form, "page": page, "query": _query_without_page()}
+    if request.htmx and request.htmx.target == "access-rows":
+        return render_template("supervision/_access_rows.html", **context), VARY
+    return render_template("supervision/access_log.html", **context), VARY
+
+
+def _extract_citizen(citizen_id: int) -> Citizen:
+    if current_user.role == Role.ADMIN:
+        citizen = db.session.get(Citizen, citizen_id)
+    else:
+        citizen = db.session.scalar(visible_citizens(current_user).where(Citizen.id == citizen_id))
+    if citizen is None:
+        abort(404)
+    return citizen
+
+
+@bp.route("/adgangslog/borger/<int:citizen_id>/udtraek.<any(csv, pdf):kind>")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def extract(citizen_id: int, kind: str) -> ResponseReturnValue:
+    """A citizen's extract: when and why their data was used, without employee names."""
+    citizen = _extract_citizen(citizen_id)
+    rows = access_log.extract_rows(citizen)
+    audit.record(AuditAction.EXPORT, "extract", citizen_ids=[citizen.id], object_id=citizen.id)
+    db.session.commit()
+    filename = f"udtraek-adgangslog-{citizen.case_ref}.{kind}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    if kind == "csv":
+        return Response(access_log.extract_csv(rows), mimetype="text/csv", headers=headers)
+    pdf = access_log.extract_pdf(citizen, rows, local_today(), current_app.config["MUNICIPALITY_NAME"])
+    return Response(pdf, mimetype="application/pdf", headers=headers)
