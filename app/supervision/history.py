@@ -25,6 +25,7 @@ from app.extensions import db
 from app.models import (
     Citizen,
     Company,
+    Document,
     Placement,
     Role,
     User,
@@ -136,7 +137,10 @@ def _with_rows(query: sa.Select) -> sa.Select:
         contains_eager(Visit.placement).contains_eager(Placement.workplace).contains_eager(Workplace.company),
         selectinload(Visit.performed_by),
         selectinload(Visit.template),
-        selectinload(Visit.documents),
+        # The sealed file itself stays in the database: the list needs only its reference.
+        selectinload(Visit.documents).load_only(
+            Document.id, Document.visit_id, Document.reference, Document.created_at
+        ),
     )
 
 

@@ -35,6 +35,13 @@ def visit_history() -> ResponseReturnValue:
     """The team's visits: filters, pages, each visit's summary and sealed PDF."""
     form = _history_form()
     page = history.history_page(current_user, form.filter(), _page_number())
+    context = {"form": form, "page": page, "query": _query_without_page()}
+    fragment = request.htmx and request.htmx.target == "history-rows"
+    # Rendered before the log is committed: a commit expires the loaded rows, and reloading them one by
+    # one would cost more than the page.
+    body = render_template(
+        "supervision/_history_rows.html" if fragment else "supervision/history.html", **context
+    )
     audit.record(
         AuditAction.READ,
         "review",
@@ -42,10 +49,7 @@ def visit_history() -> ResponseReturnValue:
         object_type="visit_history",
     )
     db.session.commit()
-    context = {"form": form, "page": page, "query": _query_without_page()}
-    if request.htmx and request.htmx.target == "history-rows":
-        return render_template("supervision/_history_rows.html", **context), VARY
-    return render_template("supervision/history.html", **context), VARY
+    return body, VARY
 
 
 def _query_without_page() -> str:
@@ -60,6 +64,7 @@ def visit_history_csv() -> ResponseReturnValue:
     """The filtered history as CSV; the export is in the access log of every citizen in it."""
     form = _history_form()
     visits = history.history_rows(current_user, form.filter())
+    content = history.history_csv(visits)
     audit.record(
         AuditAction.EXPORT,
         "export",
@@ -69,7 +74,7 @@ def visit_history_csv() -> ResponseReturnValue:
     db.session.commit()
     filename = f"besoeg-{local_today().isoformat()}.csv"
     return Response(
-        history.history_csv(visits),
+        content,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )
@@ -86,6 +91,11 @@ def access() -> ResponseReturnValue:
     form.validate()
     page = access_log.access_page(current_user, form.filter(), _page_number())
     shown = sorted({citizen.id for _, citizen in page.rows if citizen is not None})
+    context = {"form": form, "page": page, "query": _query_without_page()}
+    fragment = request.htmx and request.htmx.target == "access-rows"
+    body = render_template(
+        "supervision/_access_rows.html" if fragment else "supervision/access_log.html", **context
+    )
     audit.record(
         AuditAction.SEARCH if form.citizen.data else AuditAction.READ,
         "access_log",
@@ -94,10 +104,7 @@ def access() -> ResponseReturnValue:
         search_term=form.citizen.data or None,
     )
     db.session.commit()
-    context = {"form": form, "page": page, "query": _query_without_page()}
-    if request.htmx and request.htmx.target == "access-rows":
-        return render_template("supervision/_access_rows.html", **context), VARY
-    return render_template("supervision/access_log.html", **context), VARY
+    return body, VARY
 
 
 def _extract_citizen(citizen_id: int) -> Citizen:
