@@ -14,6 +14,8 @@ from app.caseload.forms import CitizenForm, status_choices
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.models import CitizenStatus, Role, User
+from app.supervision.charts import hours_chart
+from app.supervision.hours import hours_trajectory, rule_225
 
 bp = Blueprint("caseload", __name__)
 VARY = {"Vary": "HX-Request"}
@@ -99,7 +101,19 @@ def new_citizen() -> ResponseReturnValue:
 def citizen(citizen_id: int) -> ResponseReturnValue:
     """One citizen: courses and visit history. Someone else's citizen answers 404."""
     found = services.get_citizen(current_user, citizen_id, "citizen_page")
-    return render_template("caseload/citizen.html", citizen=found, today=local_today())
+    today = local_today()
+    # Each course's hours drawn on the server (the visits table below is the chart's table fallback), and
+    # the citizen's standing against the 225-hour rule.
+    hour_charts = {
+        p.id: hours_chart(hours_trajectory(p), today, chart_id=f"hours-{p.id}") for p in found.placements
+    }
+    return render_template(
+        "caseload/citizen.html",
+        citizen=found,
+        today=today,
+        hour_charts=hour_charts,
+        rule=rule_225(found.id, today),
+    )
 
 
 @bp.route("/team")

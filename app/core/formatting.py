@@ -42,6 +42,11 @@ def date_weekday(value: date | None) -> str:
     return format_date(value, "EEE dd.MM") + " · " + _("week %(num)d", num=value.isocalendar().week)
 
 
+def month_year(value: date | None) -> str:
+    """november 2026"""
+    return "" if value is None else format_date(value, "MMMM y")
+
+
 def iso_date_short(value: str | None) -> str:
     """A date kept as ISO text (in JSON columns) written the Danish way."""
     return date_short(date.fromisoformat(value)) if value else ""
@@ -93,6 +98,7 @@ def init_app(app: Flask) -> None:
     for fn in (
         date_short,
         date_long,
+        month_year,
         date_weekday,
         iso_date_short,
         datetime_short,

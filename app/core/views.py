@@ -18,7 +18,7 @@ bp = Blueprint("core", __name__)
 def index() -> ResponseReturnValue:
     """Each role's first screen: the caseload, the team overview, or administration."""
     if current_user.role == Role.SUPERVISOR:
-        return redirect(url_for("caseload.team"))
+        return redirect(url_for("supervision.overview"))
     if current_user.role == Role.ADMIN:
         return redirect(url_for("admin.users"))
     return caseload_views.home()

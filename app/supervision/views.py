@@ -12,11 +12,98 @@ from app.caseload.services import visible_citizens
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.models import AuditAction, Citizen, Role
-from app.supervision import access_log, history
+from app.supervision import access_log, charts, dashboard, history, indicators
 from app.supervision.forms import AccessFilterForm, HistoryFilterForm
+from app.supervision.scope import scope_of
 
 bp = Blueprint("supervision", __name__)
 VARY = {"Vary": "HX-Request"}
+
+
+def _scope_and_member() -> tuple[frozenset[int], int | None]:
+    """The reviewer's team, or the one jobformidler of it the page is narrowed to."""
+    scope = scope_of(current_user)
+    member = request.args.get("jobformidler", type=int)
+    if member is not None and member not in scope:
+        abort(404)
+    return (frozenset({member}) if member else scope), member
+
+
+@bp.route("/leder")
+@role_required(Role.SUPERVISOR)
+def overview() -> ResponseReturnValue:
+    """The supervisor's dashboard: programme indicators, caseloads against the cap, overdue visits, the
+    citizens longest without an on-site visit; the team trend loads on its own (/leder/tendens)."""
+    scope, member = _scope_and_member()
+    today = local_today()
+    board = dashboard.dashboard(scope, request.args.get("periode", dashboard.DEFAULT_PERIOD), today)
+    context = {
+        "board": board,
+        "periods": dashboard.PERIODS,
+        "members": history.team_members(current_user),
+        "member": member,
+        "cap": current_app.config["CASELOAD_CAP"],
+        "today": today,
+        "query": _query_without_page(),
+    }
+    fragment = request.htmx and request.htmx.target == "dashboard-body"
+    body = render_template(
+        "supervision/_dashboard_body.html" if fragment else "supervision/dashboard.html", **context
+    )
+    audit.record(
+        AuditAction.READ,
+        "review",
+        citizen_ids=[gap.citizen_id for gap in board.gaps] or [None],
+        object_type="dashboard",
+    )
+    db.session.commit()
+    return body, VARY
+
+
+@bp.route("/leder/tendens")
+@role_required(Role.SUPERVISOR)
+def trend() -> ResponseReturnValue:
+    """The team's indicators month by month: a chart with a table beside it (counts only, no names)."""
+    scope, _member = _scope_and_member()
+    months = dashboard.trend(scope, local_today())
+    chart = charts.trend_chart(months, dashboard.TREND_KEYS)
+    return render_template(
+        "supervision/_trend.html", months=months, keys=dashboard.TREND_KEYS, chart=chart
+    ), VARY
+
+
+@bp.route("/leder/indikator/<key>")
+@role_required(Role.SUPERVISOR)
+def indicator_citizens(key: str) -> ResponseReturnValue:
+    """The citizens behind an indicator: its numerator, its denominator, or those it misses."""
+    if key not in indicators.KEYS:
+        abort(404)
+    part = request.args.get("del", "missing")
+    if part not in ("numerator", "denominator", "missing"):
+        abort(404)
+    scope, member = _scope_and_member()
+    today = local_today()
+    period = request.args.get("periode", dashboard.DEFAULT_PERIOD)
+    period = period if period in dashboard.PERIODS else dashboard.DEFAULT_PERIOD
+    start, end = dashboard.period_bounds(period, today)
+    measured = indicators.indicator(key, scope, start, end, today)
+    citizens = list(db.session.scalars(indicators.indicator_citizens(key, part, scope, start, end, today)))
+    body = render_template(
+        "supervision/indicator.html",
+        indicator=measured,
+        part=part,
+        citizens=citizens,
+        period=period,
+        periods=dashboard.PERIODS,
+        start=start,
+        end=end,
+        member=member,
+    )
+    audit.record(
+        AuditAction.READ, "review", citizen_ids=[c.id for c in citizens] or [None], object_type="indicator"
+    )
+    db.session.commit()
+    return body
 
 
 def _page_number() -> int:

@@ -68,11 +68,12 @@ def test_supervisor_sees_the_team_but_not_other_teams(client, auth, org):
     assert client.get(f"/borgere/{org['outsiders'].id}").status_code == 404
 
 
-def test_supervisor_home_is_the_team_page(client, auth, org):
-    """Does the supervisor land on the team overview?"""
+def test_supervisor_home_is_the_dashboard(client, auth, org):
+    """Does the supervisor land on the team's dashboard, which opens?"""
     auth.login("leder")
     response = client.get("/")
-    assert response.status_code == 302 and response.headers["Location"] == "/team"
+    assert response.status_code == 302 and response.headers["Location"] == "/leder"
+    assert client.get("/leder").status_code == 200
 
 
 @pytest.mark.parametrize("url", ["/team", "/admin/brugere"])

@@ -228,3 +228,69 @@ def test_the_administrator_searches_the_whole_log(client, auth, team):
         client.get(f"/adgangslog?date_to={(datetime.now(UTC) - timedelta(days=400)).date()}").status_code
         == 200
     )
+
+
+# --- The dashboard ----------------------------------------------------------------------------------
+
+
+def test_dashboard_full_page_and_fragment(client, auth, team, app):
+    """Does the dashboard show the indicators with targets, each jobformidler's caseload against the cap
+    and the citizens longest without an on-site visit; and the htmx fragment only its body?"""
+    app.config["CASELOAD_CAP"] = 0  # everyone with a citizen is above it
+    auth.login("leder")
+    page = client.get("/leder")
+    assert page.status_code == 200
+    html = page.text
+    assert "Indikatorer" in html and "Mål: mindst 90 %" in html and "Mål: mindst 70 %" in html
+    assert "Mette Sørensen" in html and "Jonas Berg" in html and "Ole Andersen" not in html
+    assert (
+        "1 / 0" in html
+        and "over loftet" in html
+        and "2 jobformidlere har flere borgere end loftet på 0." in html
+    )
+    assert "Ali Khan" in html and "Carl Dahl" not in html  # the on-site list holds the team's citizens only
+    assert 'hx-get="/leder/tendens"' in html
+    fragment = client.get(
+        f"/leder?periode=12m&jobformidler={team['jonas'].id}",
+        headers={"HX-Request": "true", "HX-Target": "dashboard-body"},
+    ).text
+    assert fragment.lstrip().startswith('<div id="dashboard-body"') and "<html" not in fragment
+    assert "Bodil Berg" in fragment and "Ali Khan" not in fragment
+    reads = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.object_type == "dashboard")).all()
+    assert {e.citizen_id for e in reads} >= {team["visits"]["ali-2"].placement.citizen_id}
+
+
+def test_the_trend_loads_as_a_chart_with_a_table(client, auth, team):
+    """Is the team trend an accessible SVG chart with the same numbers as a table?"""
+    auth.login("leder")
+    html = client.get("/leder/tendens", headers={"HX-Request": "true"}).text
+    assert "<svg" in html and 'role="img"' in html and "<title" in html and "<desc" in html
+    assert "Vis tallene" in html and "<table" in html and html.count('<th scope="row">') == 12
+
+
+def test_indicator_drill_down_lists_the_citizens_behind_it(client, auth, team):
+    """Does an indicator's link list the citizens in its denominator, and log the read?"""
+    auth.login("leder")
+    html = client.get("/leder/indikator/hours_discussed?del=denominator&periode=12m").text
+    assert "Ali Khan" in html and "Bodil Berg" in html and "Carl Dahl" not in html
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.object_type == "indicator")).all()
+    assert len(events) == 2
+    assert client.get("/leder/indikator/no_such_thing").status_code == 404
+    assert client.get(f"/leder?jobformidler={team['ole'].id}").status_code == 404  # not on the team
+
+
+@pytest.mark.parametrize("url", ["/leder", "/leder/tendens", "/leder/indikator/hours_discussed"])
+def test_a_jobformidler_cannot_open_the_dashboard(client, auth, team, url):
+    """Are the dashboard, its trend and its drill-downs forbidden to a jobformidler?"""
+    auth.login("mette")
+    assert client.get(url).status_code == 403
+
+
+def test_the_citizen_page_draws_the_hours_and_the_225_hour_rule(client, auth, team):
+    """Does a citizen's page draw each course's hours as an accessible SVG and state the 225-hour rule?"""
+    auth.login("leder")
+    placement = team["visits"]["bodil-10"].placement
+    html = client.get(f"/borgere/{placement.citizen_id}").text
+    assert f'<title id="hours-{placement.id}-title">' in html and 'role="img"' in html
+    assert f'aria-labelledby="hours-{placement.id}-title hours-{placement.id}-desc"' in html
+    assert "225-timersreglen" in html and "ordinære løntimer de seneste 12 måneder" in html
