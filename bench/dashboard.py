@@ -4,7 +4,8 @@ Run: tests/with-postgres.sh .venv/bin/python bench/dashboard.py [requests]
 (a throwaway PostgreSQL cluster; the script refuses SQLite). It builds 100,000 visits for 5,000 citizens and
 150 jobformidlere in 15 teams, then asks each page `requests` times as a logged-in supervisor and prints the
 median and the 95th percentile of the server time (the Flask app in this process, no network). Goals: the
-dashboard ≤ 150 ms and a filtered history page ≤ 100 ms at p95. A benchmark never fails: it exits 0.
+dashboard ≤ 150 ms and a filtered history page ≤ 100 ms at p95. The team trend, which the dashboard loads
+as a second request once it is shown, is measured beside them. A benchmark never fails: it exits 0.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ CITIZENS = 5_000
 VISITS = 100_000
 COMPANIES = 800
 REQUESTS = 40
-GOALS = {"dashboard": 150.0, "history": 100.0}
+# The trend chart is a separate request the dashboard makes once it is shown: measured, without a goal.
+GOALS = {"dashboard": 150.0, "history": 100.0, "trend": None}
 PASSWORD = "bench-password-1"
 
 
@@ -252,6 +254,7 @@ def main(runs: int = REQUESTS) -> None:
     pages = {
         "dashboard": "/leder",
         "history": f"/leder/besoeg?jobformidler={broker}&date_from={year_ago}",
+        "trend": "/leder/tendens",
     }
     results = {}
     for name, page in pages.items():
@@ -267,9 +270,10 @@ def main(runs: int = REQUESTS) -> None:
     print(f"{'page':<12} {'median':>8} {'p95':>8} {'goal':>8}  verdict")
     print("-" * 48)
     for name, times in results.items():
-        p95 = _p95(times)
-        verdict = "PASS" if p95 <= GOALS[name] else "MISS"
-        print(f"{name:<12} {statistics.median(times):>8.1f} {p95:>8.1f} {GOALS[name]:>8.0f}  {verdict}")
+        p95, goal = _p95(times), GOALS[name]
+        verdict = "—" if goal is None else ("PASS" if p95 <= goal else "MISS")
+        shown = "—" if goal is None else f"{goal:.0f}"
+        print(f"{name:<12} {statistics.median(times):>8.1f} {p95:>8.1f} {shown:>8}  {verdict}")
 
 
 if __name__ == "__main__":
