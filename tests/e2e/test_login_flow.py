@@ -69,9 +69,12 @@ def test_open_a_citizen(page: Page, server: str, caseload):
 
 
 def test_supervisor_sees_the_team(page: Page, server: str, caseload):
-    """Does the supervisor land on the team page with every jobformidler's caseload?"""
+    """Does the supervisor land on the team's dashboard, and find every jobformidler's citizens on the
+    team page?"""
     _login(page, server, "leder")
     expect(page.get_by_role("heading", name="Virksomhedsteamet")).to_be_visible()
+    expect(page.get_by_role("heading", name="Indikatorer")).to_be_visible()
+    page.get_by_role("link", name="Team", exact=True).click()
     expect(page.get_by_role("link", name="Carl Dahl")).to_be_visible()
     expect(page.get_by_role("link", name="Ali Khan")).to_be_visible()
     screenshot(page, "team-phone")
