@@ -248,3 +248,16 @@ def test_another_user_logging_in_on_the_device_never_sees_what_waits(
     assert page.evaluate("async () => (await window.eftervaernStore.allEntries()).length") == 0
     assert not page.evaluate("async (url) => !!(await caches.match(url))", form_url)
     assert _visits() == []
+
+
+def test_a_refusal_of_lasting_storage_is_shown(page: Page, server: str, today_visit):
+    """Is the note about storage shown exactly when the browser refused persistent storage?"""
+    _log_in(page, server)
+    page.wait_for_function("() => document.body.dataset.storagePersisted !== undefined")
+    persisted = page.evaluate("() => document.body.dataset.storagePersisted")
+    note = page.locator("#storage-note")
+    if persisted == "yes":
+        expect(note).to_be_hidden()
+    else:
+        expect(note).to_be_visible()
+        expect(note).to_contain_text("Browseren gav ikke varig lagerplads")
