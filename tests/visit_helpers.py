@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from app.core.timeutil import local_today
-from app.models import PlacementKind
+from app.extensions import db
+from app.models import PlacementKind, ScheduledVisit
 from app.placements.services import create_placement
 from app.visits.defaults import ensure_default_template
 from tests.factories import make_citizen, make_contact, make_user, make_workplace
@@ -70,3 +73,14 @@ def payload(placement, **overrides) -> dict:
         "next_visit_date": (today + timedelta(days=21)).isoformat(),
     }
     return {**data, **overrides}
+
+
+def first_visit_today(placement) -> None:
+    """Move the course's first planned visit to today, so it is on the home page under "I dag"."""
+    first = db.session.scalar(
+        sa.select(ScheduledVisit)
+        .where(ScheduledVisit.placement_id == placement.id)
+        .order_by(ScheduledVisit.due_date)
+    )
+    first.due_date = local_today()
+    db.session.commit()

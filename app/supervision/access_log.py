@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -23,7 +22,8 @@ from app.core.formatting import datetime_short
 from app.core.labels import AUDIT_ACTION, ROLE
 from app.extensions import db
 from app.models import AuditAction, AuditEvent, Citizen, Role, User
-from app.supervision.history import _like, _local_midnight
+from app.supervision.history import _local_midnight, citizen_matches
+from app.supervision.paging import Page, count_and_clamp
 
 PAGE_SIZE = 50
 
@@ -35,26 +35,6 @@ class AccessFilter:
     action: AuditAction | None = None
     date_from: date | None = None
     date_to: date | None = None
-
-
-@dataclass
-class AccessPage:
-    rows: list[tuple[AuditEvent, Citizen | None]]
-    total: int
-    number: int
-    size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.size))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
 
 
 def reviewable_users(reviewer: User) -> list[User]:
@@ -73,13 +53,7 @@ def access_query(reviewer: User, f: AccessFilter) -> sa.Select:
             AuditEvent.citizen_id.in_(visible_citizens(reviewer).with_only_columns(Citizen.id))
         )
     if f.citizen.strip():
-        pattern = _like(f.citizen)
-        name = sa.func.lower(Citizen.first_name + " " + Citizen.last_name)
-        query = query.where(
-            sa.or_(
-                name.like(pattern, escape="\\"), sa.func.lower(Citizen.case_ref).like(pattern, escape="\\")
-            )
-        )
+        query = query.where(citizen_matches(f.citizen))
     if f.user_id:
         query = query.where(AuditEvent.user_id == f.user_id)
     if f.action:
@@ -91,15 +65,15 @@ def access_query(reviewer: User, f: AccessFilter) -> sa.Select:
     return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
-def access_page(reviewer: User, f: AccessFilter, number: int = 1, size: int | None = None) -> AccessPage:
+def access_page(reviewer: User, f: AccessFilter, number: int = 1, size: int | None = None) -> Page:
+    """One page of the log (its rows are (event, citizen or None)) and how many events match in all."""
     size = size or PAGE_SIZE
     query = access_query(reviewer, f)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
-    number = min(max(1, number), max(1, math.ceil(total / size)))
+    total, number = count_and_clamp(query, number, size)
     rows = db.session.execute(
         query.options(selectinload(AuditEvent.user)).limit(size).offset((number - 1) * size)
     ).all()
-    return AccessPage([(event, citizen) for event, citizen in rows], total, number, size)
+    return Page([(event, citizen) for event, citizen in rows], total, number, size)
 
 
 # --- The citizen's extract ----------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -33,6 +32,7 @@ from app.models import (
     VisitState,
     Workplace,
 )
+from app.supervision.paging import Page, count_and_clamp
 
 PAGE_SIZE = 25
 # What the history can be narrowed to; a draft never reaches the server, so it is not offered.
@@ -51,26 +51,6 @@ class HistoryFilter:
     @property
     def is_empty(self) -> bool:
         return self == HistoryFilter()
-
-
-@dataclass
-class HistoryPage:
-    visits: list[Visit]
-    total: int
-    number: int
-    size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.size))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
 
 
 def team_members(user: User) -> list[User]:
@@ -95,6 +75,13 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def citizen_matches(text: str) -> sa.ColumnElement[bool]:
+    """A citizen whose name or case reference holds the text (any case; % and _ are plain characters)."""
+    pattern = _like(text)
+    name = sa.func.lower(Citizen.first_name + " " + Citizen.last_name)
+    return sa.or_(name.like(pattern, escape="\\"), sa.func.lower(Citizen.case_ref).like(pattern, escape="\\"))
+
+
 def history_query(user: User, f: HistoryFilter) -> sa.Select:
     """The visits `user` may review that match the filter, newest first."""
     query = (
@@ -109,13 +96,7 @@ def history_query(user: User, f: HistoryFilter) -> sa.Select:
     if f.jobformidler_id:
         query = query.where(Visit.performed_by_id == f.jobformidler_id)
     if f.citizen.strip():
-        pattern = _like(f.citizen)
-        name = sa.func.lower(Citizen.first_name + " " + Citizen.last_name)
-        query = query.where(
-            sa.or_(
-                name.like(pattern, escape="\\"), sa.func.lower(Citizen.case_ref).like(pattern, escape="\\")
-            )
-        )
+        query = query.where(citizen_matches(f.citizen))
     if f.company.strip():
         digits = "".join(ch for ch in f.company if ch.isdigit())
         condition = sa.func.lower(Company.name).like(_like(f.company), escape="\\")
@@ -144,14 +125,13 @@ def _with_rows(query: sa.Select) -> sa.Select:
     )
 
 
-def history_page(user: User, f: HistoryFilter, number: int = 1, size: int | None = None) -> HistoryPage:
-    """One page of the history and how many visits match in all."""
+def history_page(user: User, f: HistoryFilter, number: int = 1, size: int | None = None) -> Page:
+    """One page of the history (its rows are visits) and how many visits match in all."""
     size = size or PAGE_SIZE
     query = history_query(user, f)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
-    number = min(max(1, number), max(1, math.ceil(total / size)))
+    total, number = count_and_clamp(query, number, size)
     visits = list(db.session.scalars(_with_rows(query).limit(size).offset((number - 1) * size)).unique())
-    return HistoryPage(visits, total, number, size)
+    return Page(visits, total, number, size)
 
 
 def history_rows(user: User, f: HistoryFilter) -> list[Visit]:

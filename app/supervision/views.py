@@ -132,7 +132,7 @@ def visit_history() -> ResponseReturnValue:
     audit.record(
         AuditAction.READ,
         "review",
-        citizen_ids=sorted({v.placement.citizen_id for v in page.visits}) or [None],
+        citizen_ids=sorted({v.placement.citizen_id for v in page.rows}) or [None],
         object_type="visit_history",
     )
     db.session.commit()

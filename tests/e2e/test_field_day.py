@@ -6,12 +6,11 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import BrowserContext, Page, expect
 
-from app.core.timeutil import local_today
 from app.extensions import db
-from app.models import Document, ScheduledVisit, Signature, SignerRole, Visit, VisitState
+from app.models import Document, Signature, SignerRole, Visit, VisitState
 from tests.e2e.conftest import screenshot
 from tests.factories import PASSWORD
-from tests.visit_helpers import course
+from tests.visit_helpers import course, first_visit_today
 
 pytestmark = pytest.mark.e2e
 
@@ -22,13 +21,7 @@ WAITING_NONE = "() => document.getElementById('sync-status').dataset.waitingCoun
 def today_visit(app):
     """A course whose first planned visit is today, on the jobformidler's home page."""
     _, placement = course(username="jobformidler")
-    first = db.session.scalar(
-        sa.select(ScheduledVisit)
-        .where(ScheduledVisit.placement_id == placement.id)
-        .order_by(ScheduledVisit.due_date)
-    )
-    first.due_date = local_today()
-    db.session.commit()
+    first_visit_today(placement)
     return placement
 
 
@@ -66,6 +59,20 @@ def _fill(page: Page, present: str = "Ali og Hanne") -> str:
     return page.evaluate("() => document.getElementById('visit-form').dataset.uuid")
 
 
+def _complete_offline(page: Page, server: str, context: BrowserContext) -> str:
+    """Log in and let the day be prepared; then, offline, open today's visit from home, fill it and
+    complete it. Returns the visit's UUID; it waits in the outbox."""
+    _log_in(page, server)
+    _prepared(page)
+    context.set_offline(True)
+    page.locator("#agenda-today").get_by_role("link", name="Start besøget").click()
+    expect(page.get_by_role("heading", name="Opfølgningsbesøg")).to_be_visible()
+    uuid = _fill(page)
+    page.get_by_role("button", name="Gem og gå til underskrifter").click()
+    expect(page.locator("#save-status")).to_contain_text("Gemt på enheden.")
+    return uuid
+
+
 def _draw(page: Page, pad: str) -> None:
     canvas = page.locator(pad)
     canvas.scroll_into_view_if_needed()
@@ -90,14 +97,7 @@ def test_a_visit_prepared_filled_and_signed_offline_arrives_once_with_its_pdf(
 ):
     """Acceptance 1: prepared online; offline, opened from home, filled, signed twice, reloaded; back
     online the server holds it once, with every field and both signatures, and its sealed summary."""
-    _log_in(page, server)
-    _prepared(page)
-    context.set_offline(True)
-    page.locator("#agenda-today").get_by_role("link", name="Start besøget").click()
-    expect(page.get_by_role("heading", name="Opfølgningsbesøg")).to_be_visible()
-    uuid = _fill(page)
-    page.get_by_role("button", name="Gem og gå til underskrifter").click()
-    expect(page.locator("#save-status")).to_contain_text("Gemt på enheden.")
+    uuid = _complete_offline(page, server, context)
     expect(page.get_by_role("heading", name="Underskrifter på enheden")).to_be_visible()
     _sign_offline(page, "company_contact")
     _sign_offline(page, "citizen")
@@ -130,13 +130,7 @@ def test_a_visit_prepared_filled_and_signed_offline_arrives_once_with_its_pdf(
 
 def test_background_sync_is_asked_for_when_a_visit_waits(page: Page, server: str, today_visit, context):
     """Where the browser has Background Sync, a waiting visit registers the outbox's sync tag."""
-    _log_in(page, server)
-    _prepared(page)
-    context.set_offline(True)
-    page.locator("#agenda-today").get_by_role("link", name="Start besøget").click()
-    _fill(page)
-    page.get_by_role("button", name="Gem og gå til underskrifter").click()
-    expect(page.locator("#save-status")).to_contain_text("Gemt på enheden.")
+    _complete_offline(page, server, context)
     tags = page.evaluate(
         "async () => { const r = await navigator.serviceWorker.ready;"
         " return r.sync ? r.sync.getTags() : null; }"
@@ -149,13 +143,7 @@ def test_a_session_that_ends_offline_keeps_the_visit_until_the_next_log_in(
 ):
     """Acceptance 4: the session ends while offline; the outbox asks for a log-in and keeps everything;
     after logging in again it sends the visit, once."""
-    _log_in(page, server)
-    _prepared(page)
-    context.set_offline(True)
-    page.locator("#agenda-today").get_by_role("link", name="Start besøget").click()
-    uuid = _fill(page)
-    page.get_by_role("button", name="Gem og gå til underskrifter").click()
-    expect(page.locator("#save-status")).to_contain_text("Gemt på enheden.")
+    uuid = _complete_offline(page, server, context)
     context.clear_cookies()  # the session is gone by the time the network is back
     context.set_offline(False)
     page.evaluate("() => window.eftervaernOutbox.flush()")
@@ -190,13 +178,7 @@ def test_the_same_visit_in_two_tabs_makes_one_visit(page: Page, server: str, tod
 
 def test_log_out_warns_while_a_visit_waits(page: Page, server: str, today_visit, context):
     """Logging out with a visit not yet sent asks first; saying no keeps the visit and the session."""
-    _log_in(page, server)
-    _prepared(page)
-    context.set_offline(True)
-    page.locator("#agenda-today").get_by_role("link", name="Start besøget").click()
-    _fill(page)
-    page.get_by_role("button", name="Gem og gå til underskrifter").click()
-    expect(page.locator("#save-status")).to_contain_text("Gemt på enheden.")
+    _complete_offline(page, server, context)
     # Online again, but the server cannot take the visit yet:
     context.route("**/api/v1/visits/**", lambda route: route.fulfill(status=503, body="{}"))
     context.set_offline(False)
@@ -228,13 +210,7 @@ def test_another_user_logging_in_on_the_device_never_sees_what_waits(
 ):
     """A visit left waiting by one jobformidler is wiped, not sent or shown, when a colleague logs in."""
     course(username="kollega", citizen_email=None)
-    _log_in(page, server)
-    _prepared(page)
-    context.set_offline(True)
-    page.locator("#agenda-today").get_by_role("link", name="Start besøget").click()
-    _fill(page)
-    page.get_by_role("button", name="Gem og gå til underskrifter").click()
-    expect(page.locator("#save-status")).to_contain_text("Gemt på enheden.")
+    _complete_offline(page, server, context)
     form_url = page.url
     assert page.evaluate("async (url) => !!(await caches.match(url))", form_url)
     context.clear_cookies()

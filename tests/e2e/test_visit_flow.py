@@ -14,11 +14,11 @@ from pyhanko_certvalidator import ValidationContext
 
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.models import Delivery, DeliveryStatus, Document, ScheduledVisit, Visit, VisitState
+from app.models import Delivery, DeliveryStatus, Document, Visit, VisitState
 from app.reports.seal import outside_event_loop, seal_key, verify
 from tests.e2e.conftest import screenshot
 from tests.factories import PASSWORD
-from tests.visit_helpers import course
+from tests.visit_helpers import course, first_visit_today
 
 pytestmark = pytest.mark.e2e
 
@@ -27,13 +27,7 @@ pytestmark = pytest.mark.e2e
 def today_visit(app, smtp_server):
     app.config.update(smtp_server.config)
     _, placement = course(username="jobformidler")
-    first = db.session.scalar(
-        sa.select(ScheduledVisit)
-        .where(ScheduledVisit.placement_id == placement.id)
-        .order_by(ScheduledVisit.due_date)
-    )
-    first.due_date = local_today()
-    db.session.commit()
+    first_visit_today(placement)
     return placement, smtp_server
 
 

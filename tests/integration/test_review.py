@@ -82,25 +82,25 @@ def _uuids(visits) -> list[str]:
 def test_the_history_filters(team, f, expected):
     """Does each filter narrow the team's visits as a supervisor would expect?"""
     page = history.history_page(team["leder"], f)
-    assert _uuids(page.visits) == _uuids(team["visits"][key] for key in expected)
+    assert _uuids(page.rows) == _uuids(team["visits"][key] for key in expected)
     assert page.total == len(expected)
 
 
 def test_the_history_by_jobformidler_and_in_pages(team):
     """Is the history narrowed to one jobformidler, and split into pages that add up?"""
     mine = history.history_page(team["leder"], HistoryFilter(jobformidler_id=team["mette"].id))
-    assert _uuids(mine.visits) == _uuids([team["visits"]["ali-16"], team["visits"]["ali-2"]])
+    assert _uuids(mine.rows) == _uuids([team["visits"]["ali-16"], team["visits"]["ali-2"]])
     first = history.history_page(team["leder"], HistoryFilter(), number=1, size=2)
     second = history.history_page(team["leder"], HistoryFilter(), number=2, size=2)
     beyond = history.history_page(team["leder"], HistoryFilter(), number=9, size=2)
     assert (first.pages, first.has_next, second.has_previous, second.has_next) == (2, True, True, False)
-    assert len(first.visits) == 2 and len(second.visits) == 1 and beyond.number == 2
+    assert len(first.rows) == 2 and len(second.rows) == 1 and beyond.number == 2
 
 
 def test_a_jobformidler_has_no_team_history_beyond_the_own_caseload(team):
     """Would the history query, asked by a jobformidler, hold only their own citizens' visits?"""
     page = history.history_page(team["jonas"], HistoryFilter())
-    assert _uuids(page.visits) == [str(team["visits"]["bodil-10"].uuid)]
+    assert _uuids(page.rows) == [str(team["visits"]["bodil-10"].uuid)]
 
 
 def test_the_journal_note_is_plain_danish_text(team, app):
@@ -294,3 +294,15 @@ def test_the_citizen_page_draws_the_hours_and_the_225_hour_rule(client, auth, te
     assert f'<title id="hours-{placement.id}-title">' in html and 'role="img"' in html
     assert f'aria-labelledby="hours-{placement.id}-title hours-{placement.id}-desc"' in html
     assert "225-timersreglen" in html and "ordinære løntimer de seneste 12 måneder" in html
+
+
+def test_history_pages_through_long_lists(client, auth, team, monkeypatch):
+    """With more visits than a page holds, are there previous/next links that keep the filters?"""
+    monkeypatch.setattr(history, "PAGE_SIZE", 2)
+    auth.login("leder")
+    first = client.get("/leder/besoeg?citizen=&state=").text
+    assert "side 1 af 2" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    second = client.get(
+        "/leder/besoeg?side=2", headers={"HX-Request": "true", "HX-Target": "history-rows"}
+    ).text
+    assert "side 2 af 2" in second and 'rel="prev"' in second and "Ali Khan" in second  # the oldest visit
