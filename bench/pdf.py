@@ -193,7 +193,8 @@ class Timing:
 
 def _measure(fn: Callable[[], object], runs: int) -> tuple[Timing, object]:
     """Median and fastest run in ms. The fastest shows the cost with the machine to itself; the median
-    includes what a real server also pays (other processes, Python's garbage collector)."""
+    includes what a real server also pays (other processes). Garbage collection is inside the time:
+    render_summary holds the collector off while WeasyPrint works and collects what it left at the end."""
     times, result = [], None
     for _ in range(runs):
         started = time.perf_counter()
