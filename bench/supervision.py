@@ -68,8 +68,8 @@ def _noon(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 11, tzinfo=UTC)
 
 
-def seed(rng: random.Random) -> None:
-    """The municipality: bulk inserts, no ORM objects."""
+def seed(rng: random.Random, today: date = TODAY) -> None:
+    """The municipality: bulk inserts, no ORM objects. Also used by bench/dashboard.py."""
     _insert(Team, [{"name": f"Team {t}"} for t in range(TEAMS)])
     users = [
         {
@@ -123,9 +123,9 @@ def seed(rng: random.Random) -> None:
     placements, scheduled = [], []
     for n in range(len(citizens)):
         for course in range(rng.choice((1, 1, 2))):
-            start = TODAY - timedelta(days=rng.randint(0, 3 * 365))
-            ended = start < TODAY - timedelta(days=300) or (course == 0 and rng.random() < 0.2)
-            end = min(start + timedelta(days=rng.randint(30, 300)), TODAY) if ended else None
+            start = today - timedelta(days=rng.randint(0, 3 * 365))
+            ended = start < today - timedelta(days=300) or (course == 0 and rng.random() < 0.2)
+            end = min(start + timedelta(days=rng.randint(30, 300)), today) if ended else None
             status = (
                 rng.choice(
                     [PlacementStatus.COMPLETED, PlacementStatus.BROKEN_OFF, PlacementStatus.REHABILITATION]
@@ -149,7 +149,7 @@ def seed(rng: random.Random) -> None:
             )
             for m in range(1, 13):
                 due = add_months(start, m)
-                done = due < TODAY and rng.random() < 0.85
+                done = due < today and rng.random() < 0.85
                 scheduled.append(
                     {
                         "placement_id": len(placements),
@@ -163,7 +163,7 @@ def seed(rng: random.Random) -> None:
     visits = []
     per_course = math.ceil(VISITS / len(placements))
     for placement_id, p in enumerate(placements, start=1):
-        last = p["end_date"] or TODAY
+        last = p["end_date"] or today
         owner = citizens[p["citizen_id"] - 1]["jobformidler_id"]
         for _ in range(per_course):
             if len(visits) == VISITS:

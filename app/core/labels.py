@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from app.audit.services import purpose_label
 from app.models import (
     AuditAction,
     ChecklistTemplate,
@@ -127,7 +128,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(_lookup(CONVERT), "convert_label")
     app.add_template_global(_lookup(VISIT_KIND), "visit_kind_label")
     app.add_template_global(_lookup(AUDIT_ACTION), "audit_action_label")
-    from app.audit.services import purpose_label
-
     app.add_template_global(purpose_label, "audit_purpose_label")
     app.add_template_global(rating_label)

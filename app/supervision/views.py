@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -140,8 +142,6 @@ def visit_history() -> ResponseReturnValue:
 
 
 def _query_without_page() -> str:
-    from urllib.parse import urlencode
-
     return urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "side" and v])
 
 

@@ -3,6 +3,16 @@
 (function () {
   "use strict";
 
+  // A signed pad gives way to a line that says so (also for signatures already waiting in the outbox).
+  function markSigned(form, message) {
+    const done = document.createElement("p");
+    done.className = "flash flash-success signature-done";
+    done.dataset.role = form.dataset.role;
+    done.setAttribute("role", "status");
+    done.textContent = message;
+    form.replaceWith(done);
+  }
+
   function setup(form) {
     if (form.dataset.ready || typeof SignaturePad === "undefined") return;
     form.dataset.ready = "1";
@@ -84,17 +94,8 @@
         return fail(errors || data.message || String(response.status));
       }
       if (form.dataset.doneUrl) window.location.assign(form.dataset.doneUrl);
-      else finished(form.dataset.msgDone);
+      else markSigned(form, form.dataset.msgDone);
     });
-
-    function finished(message) {
-      const done = document.createElement("p");
-      done.className = "flash flash-success signature-done";
-      done.dataset.role = form.dataset.role;
-      done.setAttribute("role", "status");
-      done.textContent = message;
-      form.replaceWith(done);
-    }
 
     // Signed on the device before the visit reached the server: the signature waits in the outbox behind
     // its visit and is sent right after it, in the same order, whatever the network does meanwhile.
@@ -109,7 +110,7 @@
         body: JSON.stringify(body),
         contentType: "application/json",
       });
-      finished(form.dataset.msgQueued);
+      markSigned(form, form.dataset.msgQueued);
       form.dispatchEvent(new CustomEvent("signature:queued", { bubbles: true }));
     }
   }
@@ -119,7 +120,7 @@
       if (form.offsetParent !== null) setup(form); // a hidden pad is set up when it is shown (its size is 0)
     });
   }
-  window.eftervaernSignatures = { init: init };
+  window.eftervaernSignatures = { init: init, markSigned: markSigned };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
   document.addEventListener("htmx:load", init);

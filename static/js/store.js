@@ -73,7 +73,6 @@
   window.eftervaernWipeDevice = wipeDevice;
   window.eftervaernWipePages = wipePages;
   window.eftervaernStore = {
-    ready: () => db().then(() => true),
     reserveUuid,
     getDraft: async (key) => (await db()).get("drafts", key),
     putDraft: async (draft) => (await db()).put("drafts", draft),

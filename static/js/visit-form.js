@@ -175,13 +175,7 @@
       for (const pad of section.querySelectorAll(".signature-form")) {
         pad.dataset.queue = form.dataset.uuid;
         const waiting = await window.eftervaernOutbox.pending(form.dataset.uuid + "/signatures/" + pad.dataset.role);
-        if (waiting) {
-          const done = document.createElement("p");
-          done.className = "flash flash-success signature-done";
-          done.dataset.role = pad.dataset.role;
-          done.textContent = pad.dataset.msgQueued;
-          pad.replaceWith(done);
-        }
+        if (waiting) window.eftervaernSignatures.markSigned(pad, pad.dataset.msgQueued);
       }
       if (window.eftervaernSignatures) window.eftervaernSignatures.init();
       form.querySelector(".sticky-actions").hidden = true;
