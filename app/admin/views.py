@@ -1,18 +1,30 @@
-"""Administration: users and teams."""
+"""Administration: users and teams, moving citizens between jobformidlere, and the follow-up plan."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
-from app.admin.forms import FollowUpStepForm
+from app.admin import services
+from app.admin.forms import (
+    FollowUpStepForm,
+    MoveCitizensForm,
+    NewUserForm,
+    PasswordForm,
+    TeamForm,
+    UserForm,
+)
+from app.audit.services import record
 from app.auth.access import role_required
-from app.auth.services import unlock
+from app.auth.services import PasswordRejected, set_password, unlock
+from app.caseload.services import caseload_counts
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.models import Role, Team, User
+from app.models import AuditAction, Role, Team, User
 from app.models.base import utcnow
 from app.placements.schedule import FollowUpRule, default_rules, plan_dates
 from app.placements.services import current_rules, replace_rules
@@ -20,15 +32,216 @@ from app.placements.services import current_rules, replace_rules
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+def _teams() -> list[Team]:
+    return list(db.session.scalars(sa.select(Team).order_by(Team.name)))
+
+
+def _users_page(team_form: TeamForm | None = None, status: int = 200) -> ResponseReturnValue:
+    teams = _teams()
+    all_users = db.session.scalars(sa.select(User).order_by(User.full_name)).all()
+    counts = caseload_counts([u.id for u in all_users if u.role == Role.JOBFORMIDLER])
+    return (
+        render_template(
+            "admin/users.html",
+            teams=teams,
+            users=all_users,
+            counts=counts,
+            cap=current_app.config["CASELOAD_CAP"],
+            team_form=team_form or TeamForm(formdata=None),
+            now=utcnow(),
+            today=local_today(),
+        ),
+        status,
+    )
+
+
 @bp.route("/brugere")
 @role_required(Role.ADMIN)
 def users() -> ResponseReturnValue:
-    """All users with their role, team and lock status."""
-    teams = db.session.scalars(sa.select(Team).order_by(Team.name)).all()
-    all_users = db.session.scalars(sa.select(User).order_by(User.full_name)).all()
-    return render_template(
-        "admin/users.html", teams=teams, users=all_users, now=utcnow(), today=local_today()
+    """All users with their role, team, caseload and lock status; the teams, and a form for a new one."""
+    return _users_page()
+
+
+def _apply_error(form: UserForm | MoveCitizensForm, error: services.AdminError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+@bp.route("/brugere/ny", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def new_user() -> ResponseReturnValue:
+    """Create an account; the administrator hands the first password to the person."""
+    form = NewUserForm()
+    form.set_teams(_teams())
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(**form.account(), password=form.password.data)
+        except services.AdminError as error:
+            _apply_error(form, error)
+        else:
+            flash(
+                _("%(name)s can now log in as %(username)s.", name=user.full_name, username=user.username),
+                "success",
+            )
+            return redirect(url_for("admin.users"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+def _user_data(user: User) -> dict:
+    """The account as the edit form shows it."""
+    return {
+        "full_name": user.full_name,
+        "username": user.username,
+        "email": user.email,
+        "phone": user.phone,
+        "role": user.role.value,
+        "team": str(user.team_id) if user.team_id else "",
+        "active": user.is_active_account,
+    }
+
+
+def _edit_page(
+    user: User, form: UserForm, password_form: PasswordForm, status: int = 200
+) -> ResponseReturnValue:
+    return (
+        render_template(
+            "admin/user_form.html",
+            form=form,
+            password_form=password_form,
+            user=user,
+            open_citizens=services.open_citizens(user) if user.role == Role.JOBFORMIDLER else [],
+        ),
+        status,
     )
+
+
+@bp.route("/brugere/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_user(user_id: int) -> ResponseReturnValue:
+    """Change an account: name, role, team, contact details, or switch it off."""
+    user = db.get_or_404(User, user_id)
+    form = UserForm(data=_user_data(user))  # a POST's values win over the stored ones
+    form.set_teams(_teams())
+    if form.validate_on_submit():
+        try:
+            services.update_user(user, by=current_user, active=form.active.data, **form.account())
+        except services.AdminError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            flash(_("The changes to %(name)s were saved.", name=user.full_name), "success")
+            return redirect(url_for("admin.users"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return _edit_page(user, form, PasswordForm(formdata=None), status)
+
+
+@bp.post("/brugere/<int:user_id>/adgangskode")
+@role_required(Role.ADMIN)
+def reset_password(user_id: int) -> ResponseReturnValue:
+    """Give the user a new password (forgotten, or a new colleague); it also lifts a lock-out."""
+    user = db.get_or_404(User, user_id)
+    password_form = PasswordForm()
+    if password_form.validate_on_submit():
+        try:
+            set_password(user, password_form.password.data)
+        except PasswordRejected as error:
+            password_form.password.errors = [*password_form.password.errors, str(error)]
+        else:
+            flash(
+                _("%(name)s has a new password. Give it to them in person.", name=user.full_name), "success"
+            )
+            return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
+    db.session.refresh(user)
+    form = UserForm(formdata=None, data=_user_data(user))
+    form.set_teams(_teams())
+    return _edit_page(user, form, password_form, 422)
+
+
+@bp.post("/teams")
+@role_required(Role.ADMIN)
+def new_team() -> ResponseReturnValue:
+    """Create a team; members are chosen on each user's page."""
+    form = TeamForm()
+    if form.validate_on_submit():
+        try:
+            team = services.create_team(form.name.data)
+        except services.AdminError as error:
+            form.name.errors = [*form.name.errors, error.message]
+        else:
+            flash(_("The team %(name)s was created.", name=team.name), "success")
+            return redirect(url_for("admin.users", _anchor="teams"), code=303)
+    return _users_page(form, 422)
+
+
+def _move_choices(form: MoveCitizensForm, user: User) -> list:
+    """The jobformidler's open citizens and the colleagues who can take them (with their caseloads)."""
+    citizens = services.open_citizens(user)
+    receivers = services.jobformidlere(except_id=user.id)
+    counts = caseload_counts([r.id for r in receivers])
+    cap = current_app.config["CASELOAD_CAP"]
+    form.citizens.choices = [SelectChoice(c.id, f"{c.full_name} ({c.case_ref})") for c in citizens]
+    form.to_user.choices = [
+        SelectChoice("", _("Choose a job broker")),
+        *(
+            SelectChoice(
+                str(r.id),
+                _(
+                    "%(name)s: %(count)d of %(cap)d citizens (%(team)s)",
+                    name=r.full_name,
+                    team=r.team.name if r.team else _("no team"),
+                    count=counts.get(r.id, 0),
+                    cap=cap,
+                ),
+            )
+            for r in receivers
+        ),
+    ]
+    return citizens
+
+
+@bp.route("/brugere/<int:user_id>/borgere", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def move_citizens(user_id: int) -> ResponseReturnValue:
+    """Hand a jobformidler's citizens to colleagues: before a leave, a change of team, or leaving the job."""
+    user = db.get_or_404(User, user_id)
+    if user.role != Role.JOBFORMIDLER:
+        abort(404)
+    form = MoveCitizensForm() if request.method == "POST" else MoveCitizensForm(formdata=None)
+    citizens = _move_choices(form, user)
+    if form.validate_on_submit():
+        receiver = db.get_or_404(User, int(form.to_user.data))
+        try:
+            result = services.move_citizens(form.citizens.data, user, receiver, by=current_user)
+        except services.AdminError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            flash(
+                _("%(count)d citizens were moved to %(name)s.", count=result.moved, name=receiver.full_name),
+                "success",
+            )
+            if result.over_cap:
+                flash(
+                    _(
+                        "%(name)s now has %(count)d citizens, more than the cap of %(cap)d.",
+                        name=receiver.full_name,
+                        count=result.caseload_after,
+                        cap=current_app.config["CASELOAD_CAP"],
+                    ),
+                    "warning",
+                )
+            return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
+    html = render_template("admin/move_citizens.html", form=form, user=user, citizens=citizens)
+    # The page shows the citizens' names and case references: a use of their data (rendered first, so
+    # that the commit does not expire what the template reads).
+    if citizens:
+        record(AuditAction.READ, "transfer", citizen_ids=[c.id for c in citizens], object_type="caseload")
+        db.session.commit()
+    return html, 422 if form.is_submitted() else 200
 
 
 @bp.post("/brugere/<int:user_id>/laas-op")

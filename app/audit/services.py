@@ -26,6 +26,7 @@ PURPOSES = {
     "extract": _l("Extract for the citizen"),
     "review": _l("The supervisor's review of follow-up"),
     "access_log": _l("Check of the access log"),
+    "transfer": _l("Transfer to another job broker"),
 }
 
 

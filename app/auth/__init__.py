@@ -15,7 +15,9 @@ from app.models import User
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    """The session's user; a deactivated account is logged out at its next request."""
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.is_active else None
 
 
 def _wants_json() -> bool:

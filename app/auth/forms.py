@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -14,4 +14,25 @@ class LoginForm(FlaskForm):
         _l("Password"),
         validators=[DataRequired(_l("Enter your password."))],
         render_kw={"autocomplete": "current-password"},
+    )
+
+
+class PasswordForm(FlaskForm):
+    """A new password, twice."""
+
+    password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a password."))])
+    confirm = PasswordField(
+        _l("The new password again"),
+        validators=[
+            DataRequired(_l("Enter the password again.")),
+            EqualTo("password", _l("The two passwords are not the same.")),
+        ],
+    )
+
+
+class OwnPasswordForm(PasswordForm):
+    """The user changes their own password: the present one first."""
+
+    current = PasswordField(
+        _l("Present password"), validators=[DataRequired(_l("Enter your present password."))]
     )

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import LoginAttempt, User
@@ -104,6 +105,35 @@ def authenticate(username: str, password: str, ip_address: str | None = None) ->
         user.password_hash = hash_password(password)
     db.session.commit()
     return LoginResult(user=user)
+
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class PasswordRejected(ValueError):
+    """A new password that is too weak; the message says why, in the user's language."""
+
+
+def password_problem(password: str, username: str | None = None) -> str | None:
+    """Why a new password is not good enough, in the user's language; None when it is."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    if username and username.strip().lower() in password.lower():
+        return _("The password must not contain the username.")
+    if len(set(password)) < 4:
+        return _("Use more different characters.")
+    return None
+
+
+def set_password(user: User, password: str) -> None:
+    """A new password (by an administrator, or the user); it also lifts a lock-out."""
+    problem = password_problem(password, user.username)
+    if problem:
+        raise PasswordRejected(problem)
+    user.password_hash = hash_password(password)
+    user.locked_until = None
+    user.failures_reset_at = utcnow()
+    db.session.commit()
 
 
 def unlock(user: User) -> None:

@@ -1,4 +1,4 @@
-"""Log-in and log-out."""
+"""Log-in, log-out and the user's own password."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth.forms import LoginForm
-from app.auth.services import LoginError, authenticate
+from app.auth.forms import LoginForm, OwnPasswordForm
+from app.auth.services import LoginError, PasswordRejected, authenticate, set_password, verify_password
 
 bp = Blueprint("auth", __name__)
 
@@ -64,3 +64,23 @@ def logout() -> ResponseReturnValue:
     session["wipe_device"] = "all"  # the next page clears what this device kept for the user
     flash(_("You are logged out."), "success")
     return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/konto/adgangskode", methods=["GET", "POST"])
+@login_required
+def change_password() -> ResponseReturnValue:
+    """The user chooses a new password; the present one is asked for first."""
+    form = OwnPasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user, form.current.data):
+            form.current.errors = [_("The present password is not right.")]
+        else:
+            try:
+                set_password(current_user, form.password.data)
+            except PasswordRejected as error:
+                form.password.errors = [str(error)]
+            else:
+                flash(_("Your password was changed."), "success")
+                return redirect(url_for("core.index"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/password.html", form=form), status

@@ -6,9 +6,10 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, TelField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from app.core.fields import email_field, phone_field
 from app.core.labels import CITIZEN_STATUS
 
 # Six digits (a birth date), an optional dash or space, four digits: the shape of a CPR number.
@@ -36,16 +37,8 @@ class CitizenForm(FlaskForm):
             Regexp(r"^[\w\-/.]+$", message=_l("Use letters, digits, - / and . only.")),
         ],
     )
-    phone = TelField(
-        _l("Phone"),
-        validators=[
-            Optional(),
-            Regexp(r"^\+?[\d\s]{8,16}$", message=_l("Enter a phone number of 8 digits.")),
-        ],
-    )
-    email = EmailField(
-        _l("E-mail"), validators=[Optional(), Email(_l("Enter a valid e-mail address.")), Length(max=254)]
-    )
+    phone = phone_field()
+    email = email_field()
     job_wish = TextAreaField(
         _l("The citizen's own job wish"), validators=[Optional(), Length(max=2000), no_cpr]
     )
