@@ -81,6 +81,16 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
 
+    # Rate limits per client address on the endpoints that take guesses or uploads from anyone
+    # (Flask-Limiter). In memory by default, which counts per server process; with several processes
+    # point RATELIMIT_STORAGE_URI at a shared store, e.g. redis://host:6379 or memcached://host:11211.
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute; 300 per hour")
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "20 per minute; 200 per hour")
+    SIGNING_RATE_LIMIT = os.environ.get("SIGNING_RATE_LIMIT", "30 per minute")
+
 
 class TestConfig(Config):
     TESTING = True
@@ -91,6 +101,8 @@ class TestConfig(Config):
     PASSWORD_HASH_FAST = True
     # Tests check what was sent right after signing; one test covers the background thread itself.
     DELIVER_IN_BACKGROUND = False
+    # A whole suite logs in from 127.0.0.1; tests/integration/test_rate_limits.py switches limits on.
+    RATELIMIT_ENABLED = False
 
 
 class ProductionConfig(Config):

@@ -1,6 +1,8 @@
 """Flask extensions, created once and wired to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,3 +31,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = Htmx()
+# Per client address (behind a proxy, set PROXY_COUNT so that this is the client's, not the proxy's).
+# Only the public and the log-in endpoints carry limits: app/core/limits.py.
+limiter = Limiter(key_func=get_remote_address)

@@ -68,8 +68,14 @@ class FreshContextClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_url: str, _schema: None) -> Iterator[Flask]:
-    app = create_app({**_config(), "SQLALCHEMY_DATABASE_URI": database_url})
+def config_overrides() -> dict:
+    """Configuration a test module sets for its app (override this fixture there)."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, _schema: None, config_overrides: dict) -> Iterator[Flask]:
+    app = create_app({**_config(), **config_overrides, "SQLALCHEMY_DATABASE_URI": database_url})
     app.test_client_class = FreshContextClient
     with app.app_context():
         yield app

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth.forms import LoginForm, OwnPasswordForm
 from app.auth.services import LoginError, PasswordRejected, authenticate, set_password, verify_password
+from app.core.limits import login_attempts
 
 bp = Blueprint("auth", __name__)
 
@@ -25,6 +26,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_attempts
 def login() -> ResponseReturnValue:
     """Show the log-in form and log the user in."""
     if current_user.is_authenticated:

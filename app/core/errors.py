@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 
+# Said to JSON callers (the signing page's script shows `message`) where a page would explain it.
+_JSON_MESSAGES = {
+    429: _l(
+        "There have been too many attempts from this network in a short time. Wait a minute and try again."
+    ),
+}
+
 
 def _render(code: int) -> ResponseReturnValue:
-    if request.path.startswith("/api/"):
-        return {"error": code}, code
+    if request.path.startswith("/api/") or request.is_json:
+        body: dict = {"error": code}
+        if code in _JSON_MESSAGES:
+            body["message"] = str(_JSON_MESSAGES[code])
+        return body, code
     return render_template("errors/error.html", code=code), code
 
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.core.limits import verify_uploads
 from app.reports import seal, services
 
 bp = Blueprint("reports", __name__)
@@ -46,6 +47,7 @@ def _page(result: seal.VerifyResult | None = None, error: str | None = None) -> 
 
 
 @bp.route("/verify", methods=["GET", "POST"])
+@verify_uploads
 def verify() -> ResponseReturnValue:
     """Anyone can check whether a summary PDF is unchanged and sealed by this municipality."""
     if request.method == "GET":

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from app.audit import services as audit
+from app.core.limits import signing_links
 from app.extensions import db
 from app.models import AuditAction
 from app.sync.views import sign
@@ -17,6 +18,7 @@ REFUSED_STATUS = {"unknown": 404, "used": 410, "expired": 410}
 
 
 @bp.route("/<token>")
+@signing_links
 def page(token: str) -> ResponseReturnValue:
     """The summary to read and the pad to sign on, for the signer the link was made for."""
     try:
@@ -43,6 +45,7 @@ def page(token: str) -> ResponseReturnValue:
 
 
 @bp.put("/<token>")
+@signing_links
 def submit(token: str) -> ResponseReturnValue:
     """Take the signature; the link is used up by a stored signature, not by a failed attempt."""
     try:
