@@ -80,13 +80,19 @@ async function syncOutbox() {
   const entries = (await database.getAll("outbox"))
     .filter((e) => e.state === "pending")
     .sort((a, b) => a.createdAt - b.createdAt);
+  if (!entries.length) return;
+  // The token an entry was queued with belongs to the session of that moment; after a new log-in it is
+  // stale. Ask for the present session's token (401 when logged out: the browser retries later).
+  const tokenResponse = await fetch("/api/v1/csrf-token", { credentials: "same-origin", headers: { "Accept": "application/json" } });
+  if (!tokenResponse.ok) throw new Error(`csrf token answered ${tokenResponse.status}`);
+  const { csrf_token: csrf } = await tokenResponse.json();
   const held = new Set(entries.map((e) => e.uuid));
   for (const entry of entries) {
     if (entry.dependsOn && held.has(entry.dependsOn)) break;
     const response = await fetch(entry.url, {
       method: "PUT",
       credentials: "same-origin",
-      headers: { "X-CSRFToken": entry.csrf || "", "Accept": "application/json", "Content-Type": entry.contentType },
+      headers: { "X-CSRFToken": csrf, "Accept": "application/json", "Content-Type": entry.contentType },
       body: entry.body,
     });
     if (!response.ok) throw new Error(`outbox entry answered ${response.status}`); // the browser retries

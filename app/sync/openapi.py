@@ -103,9 +103,10 @@ SIGNATURE = {
 }
 
 
-def _responses(*codes: int) -> dict[str, Any]:
+def _responses(*codes: int | str) -> dict[str, Any]:
     described = {
         200: ("The stored visit (an identical replay stores nothing new).", "VisitState"),
+        "token": ("The session's CSRF token for the X-CSRFToken header.", "CsrfToken"),
         201: ("Created.", "VisitState"),
         401: ("Not logged in: keep the entry and ask the user to log in again.", "Error"),
         403: ("Not allowed for this user.", "Error"),
@@ -142,11 +143,19 @@ def spec() -> dict[str, Any]:
                 "content again → the stored visit (200), nothing stored twice; changed content while "
                 "unsigned → updated (200); changed content after signing → 409. Only a 2xx answer may "
                 "remove an entry from the outbox. Authentication is the session cookie; writes need the "
-                "X-CSRFToken header from the page's csrf-token meta tag."
+                "X-CSRFToken header from the page's csrf-token meta tag, or from GET /csrf-token (a service "
+                "worker sending with no page open)."
             ),
         },
         "servers": [{"url": "/api/v1"}],
         "paths": {
+            "/csrf-token": {
+                "get": {
+                    "operationId": "getCsrfToken",
+                    "summary": "The session's CSRF token",
+                    "responses": {"200": _responses("token")["token"], **_responses(401)},
+                },
+            },
             "/visits/{uuid}": {
                 "parameters": [uuid_param],
                 "put": {
@@ -197,6 +206,16 @@ def spec() -> dict[str, Any]:
             },
         },
         "components": {
-            "schemas": {"Visit": VISIT, "VisitState": VISIT_STATE, "Signature": SIGNATURE, "Error": ERROR}
+            "schemas": {
+                "Visit": VISIT,
+                "VisitState": VISIT_STATE,
+                "Signature": SIGNATURE,
+                "Error": ERROR,
+                "CsrfToken": {
+                    "type": "object",
+                    "required": ["csrf_token"],
+                    "properties": {"csrf_token": {"type": "string"}},
+                },
+            }
         },
     }

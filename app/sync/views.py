@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from app.auth.access import role_required
 from app.core.timeutil import local_today
@@ -98,6 +99,14 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
             message = _("This visit belongs to another course or template and cannot be changed to this one.")
         return jsonify(error="conflict", message=message, visit=visit_json(result.visit)), 409
     return jsonify(visit_json(result.visit)), STATUS[result.outcome]
+
+
+@bp.get("/csrf-token")
+@login_required
+def csrf_token() -> ResponseReturnValue:
+    """The session's CSRF token, for a service worker that sends the outbox with no page open: the token
+    an entry was queued with is stale once the user has logged in again."""
+    return jsonify(csrf_token=generate_csrf()), {"Cache-Control": "no-store"}
 
 
 @bp.get("/visits/<uuid:visit_uuid>")

@@ -123,8 +123,8 @@
   }
 
   async function add(entry) {
-    const token = csrf();
-    await store.putEntry(Object.assign({ createdAt: Date.now(), attempts: 0, state: "pending", nextAttempt: 0, csrf: token }, entry));
+    // No CSRF token is kept with the entry: whoever sends it asks for the session's token of that moment.
+    await store.putEntry(Object.assign({ createdAt: Date.now(), attempts: 0, state: "pending", nextAttempt: 0 }, entry));
     render();
     if ("serviceWorker" in navigator) registerSync();
     return flush();

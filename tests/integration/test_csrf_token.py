@@ -1,0 +1,50 @@
+"""The sync API's CSRF token endpoint, with CSRF protection switched on as in production."""
+
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Visit
+from tests.factories import PASSWORD
+from tests.visit_helpers import course, payload
+
+
+@pytest.fixture
+def config_overrides():
+    return {"WTF_CSRF_ENABLED": True}
+
+
+def _log_in(client) -> None:
+    form = client.get("/login").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    response = client.post("/login", data={"username": "mette", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 303
+
+
+def _put(client, placement, token):
+    return client.put(
+        f"/api/v1/visits/{uuid.uuid4()}", json=payload(placement), headers={"X-CSRFToken": token}
+    )
+
+
+def test_a_token_from_before_a_new_log_in_is_refused_and_a_fresh_one_works(client, app):
+    """What the service worker relies on: after logging in again, the token queued with a visit is
+    refused, and the one from /api/v1/csrf-token is accepted."""
+    _me, placement = course()
+    assert client.get("/api/v1/csrf-token").status_code == 401  # logged out: JSON 401, no token
+    _log_in(client)
+    first = client.get("/api/v1/csrf-token")
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-store"
+    old = first.json["csrf_token"]
+    assert _put(client, placement, old).status_code == 201
+
+    client.post("/logout", data={"csrf_token": old})
+    _log_in(client)
+    assert _put(client, placement, old).status_code == 400  # the session changed: the old token is stale
+    fresh = client.get("/api/v1/csrf-token").json["csrf_token"]
+    assert fresh != old
+    assert _put(client, placement, fresh).status_code == 201
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 2
