@@ -75,10 +75,11 @@ def _context(template: ChecklistTemplate, **overrides: object) -> dict:
 
 
 def _page(template: ChecklistTemplate, status: int = 200, **overrides: object) -> ResponseReturnValue:
-    """The item list for htmx (always 200: htmx 2 does not swap 4xx answers), else the whole page."""
+    """The item list for htmx, else the whole page; a refused change answers 422 either way (htmx swaps
+    422 answers in: templates/base.html)."""
     context = _context(template, **overrides)
     if _wants_items():
-        return render_template("checklists/_items.html", **context), VARY
+        return render_template("checklists/_items.html", **context), status, VARY
     return render_template("checklists/detail.html", **context), status, VARY
 
 
@@ -94,7 +95,7 @@ def _done(template: ChecklistTemplate, message: str | None = None) -> ResponseRe
 def _refused(template: ChecklistTemplate, error: services.ChecklistRuleError) -> ResponseReturnValue:
     """A change the rules refuse: said in the item list for htmx, or as a message on the page."""
     if _wants_items():
-        return _page(template, items_error=str(error))
+        return _page(template, 422, items_error=str(error))
     flash(str(error), "error")
     return redirect(url_for("checklists.detail", template_id=template.id), code=303)
 

@@ -18,9 +18,6 @@ bp = Blueprint("companies", __name__, url_prefix="/virksomheder")
 # Companies are shared by the municipality's jobformidlere and supervisors; administrators run the system.
 ROLES = (Role.JOBFORMIDLER, Role.SUPERVISOR)
 VARY = {"Vary": "HX-Request"}
-# htmx 2 swaps no 4xx answer by default (and static/js/app.js reports one as a failed request), so an
-# inline form with errors comes back as 200 to be swapped in place; a plain POST gets the honest 422.
-INLINE_ERROR_STATUS = 200
 
 
 @bp.route("")
@@ -80,9 +77,8 @@ def add_workplace(company_id: int) -> ResponseReturnValue:
             return redirect(url_for(".detail", company_id=company.id), 303)
         return render_template("companies/_workplace_added.html", added=workplace, **_blank_forms(company))
     if inline:
-        return render_template("companies/_workplace_form.html", company=company, workplace_form=form), (
-            INLINE_ERROR_STATUS
-        )
+        # 422 like a plain POST: htmx is configured to swap 422 answers in (templates/base.html).
+        return render_template("companies/_workplace_form.html", company=company, workplace_form=form), 422
     return _detail_page(company, workplace_form=form), 422
 
 
@@ -100,9 +96,7 @@ def add_contact(company_id: int) -> ResponseReturnValue:
             return redirect(url_for(".detail", company_id=company.id), 303)
         return render_template("companies/_contact_added.html", added=contact, **_blank_forms(company))
     if inline:
-        return render_template("companies/_contact_form.html", company=company, contact_form=form), (
-            INLINE_ERROR_STATUS
-        )
+        return render_template("companies/_contact_form.html", company=company, contact_form=form), 422
     return _detail_page(company, contact_form=form), 422
 
 

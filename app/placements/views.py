@@ -86,8 +86,8 @@ def contact_field() -> ResponseReturnValue:
 def _schedule_response(placement, status: int = 200, **forms) -> ResponseReturnValue:
     """The plan as an htmx fragment, or back to the course page for a plain form post."""
     if request.htmx:
-        # Errors come back as 200: htmx 2 does not swap 4xx answers, and the fragment shows them.
-        return render_template("placements/_schedule.html", **_detail_context(placement, **forms))
+        # With errors, 422: htmx swaps 422 answers in (templates/base.html), and the fragment shows them.
+        return render_template("placements/_schedule.html", **_detail_context(placement, **forms)), status
     if status != 200:
         return render_template("placements/detail.html", **_detail_context(placement, **forms)), status
     return redirect(url_for("placements.detail", placement_id=placement.id), code=303)

@@ -250,8 +250,8 @@ def test_add_workplace_refuses_malformed_p_number(app, client, mette, p_number):
         data=workplace_data(p_number=p_number),
         headers=HTMX_WORKPLACE,
     )
-    # 200, not 422: htmx 2 swaps no 4xx answer.
-    assert response.status_code == 200 and "<html" not in response.text
+    # 422 for htmx too: base.html has htmx swap 422 answers in.
+    assert response.status_code == 422 and "<html" not in response.text
     assert (
         'id="workplace-p_number-error"' in response.text
         and shown(app, forms.P_NUMBER_LENGTH) in response.text
@@ -268,7 +268,7 @@ def test_add_workplace_refuses_a_used_p_number(client, mette):
     response = client.post(
         f"/virksomheder/{company.id}/arbejdssteder", data=workplace_data(), headers=HTMX_WORKPLACE
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'id="workplace-p_number-error"' in response.text
     assert "Bagerbutikken" in response.text and "Ikast Bageri" in response.text
     assert count(Workplace) == 1
@@ -330,7 +330,7 @@ def test_add_contact_refuses_a_bad_email_in_the_fragment(app, client, mette):
     response = client.post(
         f"/virksomheder/{company.id}/kontaktpersoner", data=contact_data(email="hanne@"), headers=HTMX_CONTACT
     )
-    assert response.status_code == 200 and "<html" not in response.text
+    assert response.status_code == 422 and "<html" not in response.text
     assert 'id="contact-email-error"' in response.text and shown(app, forms.EMAIL) in response.text
     assert 'value="hanne@"' in response.text and 'value="Værkfører"' in response.text
     assert count(ContactPerson) == 0
@@ -345,7 +345,7 @@ def test_add_contact_refuses_another_companys_workplace(client, mette):
         data=contact_data(workplace_id=str(other.id)),
         headers=HTMX_CONTACT,
     )
-    assert response.status_code == 200 and 'id="contact-workplace_id-error"' in response.text
+    assert response.status_code == 422 and 'id="contact-workplace_id-error"' in response.text
     assert count(ContactPerson) == 0
 
 
