@@ -113,8 +113,16 @@ class Signature(db.Model):
     via_token: Mapped[bool] = mapped_column(
         default=False, server_default=sa.false()
     )  # signed on the company's own device
+    # A signer who cannot draw gives consent another way; the jobformidler records how (no strokes, no SVG).
+    consent_note: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     visit: Mapped[Visit] = relationship(back_populates="signatures")
+    recorded_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_recorded_consent(self) -> bool:
+        return self.consent_note is not None
 
 
 class SigningToken(db.Model):

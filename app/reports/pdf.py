@@ -99,7 +99,13 @@ def visit_data(visit: Visit, reference: str | None = None) -> dict[str, Any]:
         ],
         "next_visit_date": _iso(visit.next_visit_date),
         "signatures": [
-            {"role": s.signer_role.value, "name": s.signer_name, "signed_at": s.signed_at.isoformat()}
+            {
+                "role": s.signer_role.value,
+                "name": s.signer_name,
+                "signed_at": s.signed_at.isoformat(),
+                "method": "recorded_consent" if s.is_recorded_consent else "drawn",
+                "consent_note": s.consent_note,
+            }
             for s in _ordered_signatures(visit)
         ],
     }
@@ -298,7 +304,9 @@ def summary_html(visit: Visit, reference: str) -> str:
                     "role": str(SIGNER_ROLE[s.signer_role]),
                     "name": s.signer_name,
                     "signed_at": s.signed_at,
-                    "image": _data_uri("image/svg+xml", s.svg.encode()),
+                    "image": None if s.is_recorded_consent else _data_uri("image/svg+xml", s.svg.encode()),
+                    "consent_note": s.consent_note,
+                    "recorded_by": s.recorded_by.full_name if s.recorded_by else None,
                 }
                 for s in _ordered_signatures(visit)
             ],

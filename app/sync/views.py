@@ -7,7 +7,6 @@ import uuid as uuid_lib
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
@@ -131,15 +130,6 @@ def put_signature(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
     return sign(visit, role, request.get_json(silent=True) or {}, via_token=False)
 
 
-SIGNATURE_MESSAGES = {
-    "size": _l("The drawing area has an unexpected size."),
-    "empty": _l("Draw the signature before signing."),
-    "shape": _l("The signature could not be read. Clear it and draw it again."),
-    "role": _l("This visit does not ask for that signature."),
-    "state": _l("The visit is already signed."),
-}
-
-
 def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseReturnValue:
     """Validate and store a signature; shared by the jobformidler's device and the signing link."""
     try:
@@ -167,7 +157,7 @@ def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseRet
             user=current_user if current_user.is_authenticated else None,
         )
     except services.SignatureError as error:
-        return _invalid({"signature": [str(SIGNATURE_MESSAGES[str(error)])]})
+        return _invalid({"signature": [str(services.SIGNATURE_MESSAGES[str(error)])]})
     if result.outcome == services.Outcome.CONFLICT:
         message = _("%(name)s has already signed for this role.", name=result.signature.signer_name)
         return jsonify(error="conflict", message=message, visit=visit_json(visit)), 409

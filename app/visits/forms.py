@@ -24,7 +24,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.core.labels import CONVERT, VISIT_KIND
 from app.models import ChecklistTemplate, ItemKind, VisitKind
@@ -172,3 +172,32 @@ def formdata_from_json(payload: dict[str, Any]) -> MultiDict:
         elif value is not None:
             data.add(key, str(value) if isinstance(value, int | float | Decimal) else value)
     return data
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class ConsentForm(FlaskForm):
+    """Consent recorded by the jobformidler for a signer who cannot draw a signature."""
+
+    name = StringField(
+        _l("The signer's name"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("Write the signer's name.")),
+            Length(max=120, message=_l("The name is too long.")),
+        ],
+    )
+    note = TextAreaField(
+        _l("How was consent given?"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("Write how the signer gave consent.")),
+            Length(
+                min=10,
+                max=1000,
+                message=_l("Write how consent was given in 10 to 1,000 characters."),
+            ),
+        ],
+    )

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import services as audit
@@ -215,7 +216,16 @@ def _after_save(visit: Visit, user: User, today: date) -> None:
 
 
 class SignatureError(ValueError):
-    """A signature that cannot be taken (the message is shown to the signer)."""
+    """A signature that cannot be taken; its text is a key of SIGNATURE_MESSAGES, shown to the signer."""
+
+
+SIGNATURE_MESSAGES = {
+    "size": _l("The drawing area has an unexpected size."),
+    "empty": _l("Draw the signature before signing."),
+    "shape": _l("The signature could not be read. Clear it and draw it again."),
+    "role": _l("This visit does not ask for that signature."),
+    "state": _l("The visit is already signed."),
+}
 
 
 def required_roles(visit: Visit) -> list[SignerRole]:
@@ -311,6 +321,11 @@ def add_signature(
         device=(device or "")[:200] or None,
         via_token=via_token,
     )
+    return _store_signature(visit, signature, user)
+
+
+def _store_signature(visit: Visit, signature: Signature, user: User | None) -> SignResult:
+    """Add a new signature; the last one a visit requires signs it."""
     db.session.add(signature)
     now_signed = False
     if not missing_roles(visit):
@@ -320,6 +335,32 @@ def add_signature(
     _log(AuditAction.UPDATE, visit, user)
     db.session.commit()
     return SignResult(Outcome.CREATED, signature, now_signed)
+
+
+def record_consent(visit: Visit, role: SignerRole, name: str, note: str, user: User) -> SignResult:
+    """A signer who cannot draw a signature consents another way (orally after the summary was read
+    aloud, say); the jobformidler records how, and that stands in for the drawing. Idempotent like a
+    drawn signature: the same record again is UNCHANGED, a different one CONFLICT."""
+    if role not in required_roles(visit):
+        raise SignatureError("role")
+    name, note = name.strip(), note.strip()
+    existing = next((s for s in visit.signatures if s.signer_role == role), None)
+    if existing is not None:
+        same = existing.consent_note == note and existing.signer_name == name
+        return SignResult(Outcome.UNCHANGED if same else Outcome.CONFLICT, existing)
+    if visit.state != VisitState.COMPLETED:
+        raise SignatureError("state")
+    signature = Signature(
+        visit=visit,
+        signer_role=role,
+        signer_name=name,
+        strokes=[],
+        svg="",
+        consent_note=note,
+        recorded_by=user,
+        signed_at=utcnow(),
+    )
+    return _store_signature(visit, signature, user)
 
 
 # --- Filling the form -----------------------------------------------------------------------------

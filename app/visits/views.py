@@ -17,7 +17,7 @@ from app.placements.services import course_progress, get_placement
 from app.supervision.history import journal_note
 from app.visits import services, signing
 from app.visits.completion import finish_signed_visit
-from app.visits.forms import visit_form_class
+from app.visits.forms import ConsentForm, visit_form_class
 
 bp = Blueprint("visits", __name__, url_prefix="/besoeg")
 
@@ -128,6 +128,32 @@ def _role_or_404(visit: Visit, role: str) -> SignerRole:
     if signer not in services.required_roles(visit):
         abort(404)
     return signer
+
+
+@bp.route("/<uuid:visit_uuid>/samtykke/<role>", methods=["GET", "POST"])
+@role_required(Role.JOBFORMIDLER)
+def consent(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
+    """For a signer who cannot draw: the jobformidler records how consent was given instead."""
+    visit = _visit_or_404(visit_uuid, write=True)
+    signer = _role_or_404(visit, role)
+    form = ConsentForm(data={"name": signing.default_name(visit, signer)})
+    if form.validate_on_submit():
+        try:
+            result = services.record_consent(visit, signer, form.name.data, form.note.data, current_user)
+        except services.SignatureError as error:
+            form.form_errors.append(str(services.SIGNATURE_MESSAGES[str(error)]))
+        else:
+            if result.outcome == services.Outcome.CONFLICT:
+                form.form_errors.append(
+                    _("%(name)s has already signed for this role.", name=result.signature.signer_name)
+                )
+            else:
+                if result.now_signed:
+                    finish_signed_visit(visit)
+                flash(_("The consent of %(name)s is recorded.", name=result.signature.signer_name), "success")
+                return redirect(url_for("visits.detail", visit_uuid=visit.uuid), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("visits/consent.html", visit=visit, role=signer, form=form), status
 
 
 @bp.post("/<uuid:visit_uuid>/underskrivningslink/<role>")
