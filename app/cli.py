@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from app.extensions import db
-from app.models import Role, Team, User
+from app.models import AuditAction, Role, Team, User
 
 
 def init_app(app: Flask) -> None:
@@ -54,20 +54,21 @@ def demo_data(if_empty: bool) -> None:
 @click.password_option()
 def create_user(username: str, full_name: str, role: str, team_name: str | None, password: str) -> None:
     """Create a user account."""
+    from app.audit.services import record_account_change
     from app.auth.services import hash_password
 
     team = None
     if team_name:
         team = db.session.scalar(sa.select(Team).where(Team.name == team_name)) or Team(name=team_name)
-    db.session.add(
-        User(
-            username=username.lower(),
-            full_name=full_name,
-            role=Role(role),
-            team=team,
-            password_hash=hash_password(password),
-        )
+    user = User(
+        username=username.lower(),
+        full_name=full_name,
+        role=Role(role),
+        team=team,
+        password_hash=hash_password(password),
     )
+    db.session.add(user)
+    record_account_change(AuditAction.CREATE, user)  # by no one: "System" in the access log
     db.session.commit()
     click.echo(f"User {username} created.")
 

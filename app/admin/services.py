@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.audit.services import record
+from app.audit.services import record, record_account_change
 from app.auth.services import hash_password, password_problem
 from app.extensions import db
 from app.models import AuditAction, Citizen, CitizenStatus, Role, Team, User
@@ -78,6 +78,7 @@ def create_user(
     team: Team | None = None,
     email: str | None = None,
     phone: str | None = None,
+    by: User | None = None,
 ) -> User:
     """A new, active account. The administrator gives the first password to the person themselves."""
     username = username.strip().lower()
@@ -97,6 +98,7 @@ def create_user(
         password_hash=hash_password(password),
     )
     db.session.add(user)
+    record_account_change(AuditAction.CREATE, user, by)
     db.session.commit()
     return user
 
@@ -143,17 +145,19 @@ def update_user(
     user.is_active_account = active
     user.email = email or None
     user.phone = phone or None
+    record_account_change(AuditAction.UPDATE, user, by)
     db.session.commit()
     return user
 
 
-def create_team(name: str) -> Team:
+def create_team(name: str, by: User | None = None) -> Team:
     name = " ".join(name.split())
     # Compared in Python: SQLite's lower() leaves letters such as Æ, Ø and Å alone, and teams are few.
     if any(existing.casefold() == name.casefold() for existing in db.session.scalars(sa.select(Team.name))):
         raise AdminError(_("A team with this name already exists."), field="name")
     team = Team(name=name)
     db.session.add(team)
+    record_account_change(AuditAction.CREATE, team, by)
     db.session.commit()
     return team
 

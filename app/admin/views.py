@@ -78,7 +78,7 @@ def new_user() -> ResponseReturnValue:
     form.set_teams(_teams())
     if form.validate_on_submit():
         try:
-            user = services.create_user(**form.account(), password=form.password.data)
+            user = services.create_user(**form.account(), password=form.password.data, by=current_user)
         except services.AdminError as error:
             _apply_error(form, error)
         else:
@@ -147,7 +147,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     password_form = PasswordForm()
     if password_form.validate_on_submit():
         try:
-            set_password(user, password_form.password.data)
+            set_password(user, password_form.password.data, by=current_user)
         except PasswordRejected as error:
             password_form.password.errors = [*password_form.password.errors, str(error)]
         else:
@@ -168,7 +168,7 @@ def new_team() -> ResponseReturnValue:
     form = TeamForm()
     if form.validate_on_submit():
         try:
-            team = services.create_team(form.name.data)
+            team = services.create_team(form.name.data, by=current_user)
         except services.AdminError as error:
             form.name.errors = [*form.name.errors, error.message]
         else:
@@ -249,7 +249,7 @@ def move_citizens(user_id: int) -> ResponseReturnValue:
 def unlock_user(user_id: int) -> ResponseReturnValue:
     """Lift a lock-out."""
     user = db.get_or_404(User, user_id)
-    unlock(user)
+    unlock(user, by=current_user)
     flash(_("%(name)s can log in again.", name=user.full_name), "success")
     return redirect(url_for("admin.users"), code=303)
 

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.extensions import db
-from app.models import AuditAction, AuditEvent, User
+from app.models import AuditAction, AuditEvent, Team, User
 from app.models.base import utcnow
 
 # Why data was used, in words a citizen can read in their extract. Events store the key.
@@ -27,6 +27,8 @@ PURPOSES = {
     "review": _l("The supervisor's review of follow-up"),
     "access_log": _l("Check of the access log"),
     "transfer": _l("Transfer to another job broker"),
+    # Not a use of citizen data: changes to who may see what (accounts, roles, teams, passwords).
+    "accounts": _l("User accounts"),
 }
 
 
@@ -67,6 +69,20 @@ def record(
             ip_address=ip_address,
         )
         for citizen_id in citizen_ids
+    )
+
+
+def record_account_change(action: AuditAction, subject: User | Team, by: User | None = None) -> None:
+    """A change to an account or a team (creation, role, team, deactivation, password, unlock), logged
+    beside the uses of citizen data so that the administrator can see who gave whom access, and when.
+    The caller commits."""
+    db.session.flush()  # a new account or team needs its id
+    record(
+        action,
+        "accounts",
+        object_type="team" if isinstance(subject, Team) else "user",
+        object_id=subject.id,
+        user=by,
     )
 
 

@@ -12,8 +12,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
 
+from app.audit.services import record_account_change
 from app.extensions import db
-from app.models import LoginAttempt, User
+from app.models import AuditAction, LoginAttempt, User
 from app.models.base import utcnow
 
 _hasher = PasswordHasher()
@@ -125,21 +126,23 @@ def password_problem(password: str, username: str | None = None) -> str | None:
     return None
 
 
-def set_password(user: User, password: str) -> None:
-    """A new password (by an administrator, or the user); it also lifts a lock-out."""
+def set_password(user: User, password: str, by: User | None = None) -> None:
+    """A new password (by an administrator, or the user: `by`); it also lifts a lock-out."""
     problem = password_problem(password, user.username)
     if problem:
         raise PasswordRejected(problem)
     user.password_hash = hash_password(password)
     user.locked_until = None
     user.failures_reset_at = utcnow()
+    record_account_change(AuditAction.UPDATE, user, by or user)
     db.session.commit()
 
 
-def unlock(user: User) -> None:
+def unlock(user: User, by: User | None = None) -> None:
     """An administrator lifts a lock; the failures before it no longer count."""
     user.locked_until = None
     user.failures_reset_at = utcnow()
+    record_account_change(AuditAction.UPDATE, user, by)
     db.session.commit()
 
 

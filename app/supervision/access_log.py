@@ -21,7 +21,7 @@ from app.caseload.services import visible_citizens
 from app.core.formatting import datetime_short
 from app.core.labels import AUDIT_ACTION, ROLE
 from app.extensions import db
-from app.models import AuditAction, AuditEvent, Citizen, Role, User
+from app.models import AuditAction, AuditEvent, Citizen, Role, Team, User
 from app.supervision.history import _local_midnight, citizen_matches
 from app.supervision.paging import Page, count_and_clamp
 
@@ -74,6 +74,22 @@ def access_page(reviewer: User, f: AccessFilter, number: int = 1, size: int | No
         query.options(selectinload(AuditEvent.user)).limit(size).offset((number - 1) * size)
     ).all()
     return Page([(event, citizen) for event, citizen in rows], total, number, size)
+
+
+def subjects(rows: list) -> dict[tuple[str, int], str]:
+    """The accounts and teams that account events name (purpose "accounts"), by (object_type, id)."""
+    wanted = {
+        kind: {e.object_id for e, _ in rows if e.object_type == kind and e.object_id}
+        for kind in ("user", "team")
+    }
+    names: dict[tuple[str, int], str] = {}
+    if wanted["user"]:
+        for user in db.session.scalars(sa.select(User).where(User.id.in_(wanted["user"]))):
+            names[("user", user.id)] = user.full_name
+    if wanted["team"]:
+        for team in db.session.scalars(sa.select(Team).where(Team.id.in_(wanted["team"]))):
+            names[("team", team.id)] = team.name
+    return names
 
 
 # --- The citizen's extract ----------------------------------------------------------------------------

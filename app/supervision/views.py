@@ -178,7 +178,12 @@ def access() -> ResponseReturnValue:
     form.validate()
     page = access_log.access_page(current_user, form.filter(), _page_number())
     shown = sorted({citizen.id for _, citizen in page.rows if citizen is not None})
-    context = {"form": form, "page": page, "query": _query_without_page()}
+    context = {
+        "form": form,
+        "page": page,
+        "query": _query_without_page(),
+        "subjects": access_log.subjects(page.rows),
+    }
     fragment = request.htmx and request.htmx.target == "access-rows"
     body = render_template(
         "supervision/_access_rows.html" if fragment else "supervision/access_log.html", **context

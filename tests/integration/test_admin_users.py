@@ -218,3 +218,15 @@ def test_a_user_changes_their_own_password(client, auth, app):
     assert done.status_code == 303
     auth.logout()
     assert auth.login("mette", GOOD).status_code == 303
+
+
+def test_the_administrators_access_log_names_the_changed_account(client, auth, admin, team):
+    """Account changes show in the administrator's access log with the account's name; a leder's log
+    (citizens of the team only) does not show them."""
+    client.post("/admin/brugere/ny", data=_new_user(team=str(team.id)))
+    log = client.get("/adgangslog").text
+    assert "Brugerkonti" in log and "Konto:</span> Mette Kristensen" in log
+    make_user(Role.SUPERVISOR, username="leder", team=team)
+    auth.logout()
+    auth.login("leder")
+    assert "Brugerkonti" not in client.get("/adgangslog").text

@@ -212,3 +212,28 @@ def test_moving_citizens_is_refused_with_the_reason(admin, receiver_kind, chosen
     assert refused.value.message == message
     assert mine.jobformidler == giver
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
+
+
+def test_account_changes_are_in_the_access_log(admin):
+    """Creating, changing, a new password, unlocking and a new team each write an event naming the
+    account or team and who did it, with no citizen."""
+    from app.auth.services import unlock
+
+    team = services.create_team("Team Syd", by=admin)
+    user = services.create_user(
+        username="ny", full_name="Ny Bruger", role=Role.JOBFORMIDLER, password=GOOD, team=team, by=admin
+    )
+    _update(user, admin, full_name="Ny B. Bruger")
+    set_password(user, "en-anden-lang-1", by=admin)
+    unlock(user, by=admin)
+    set_password(user, "min-egen-lang-2")  # the user themselves
+
+    events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.object_type, e.object_id, e.user_id, e.citizen_id, e.purpose) for e in events] == [
+        (AuditAction.CREATE, "team", team.id, admin.id, None, "accounts"),
+        (AuditAction.CREATE, "user", user.id, admin.id, None, "accounts"),
+        (AuditAction.UPDATE, "user", user.id, admin.id, None, "accounts"),
+        (AuditAction.UPDATE, "user", user.id, admin.id, None, "accounts"),
+        (AuditAction.UPDATE, "user", user.id, admin.id, None, "accounts"),
+        (AuditAction.UPDATE, "user", user.id, user.id, None, "accounts"),
+    ]
