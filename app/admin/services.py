@@ -150,14 +150,29 @@ def update_user(
     return user
 
 
-def create_team(name: str, by: User | None = None) -> Team:
+def _team_name(name: str, except_id: int | None = None) -> str:
+    """The name with its spaces tidied; refused when another team has it, whatever the case."""
     name = " ".join(name.split())
+    query = sa.select(Team.name)
+    if except_id is not None:
+        query = query.where(Team.id != except_id)
     # Compared in Python: SQLite's lower() leaves letters such as Æ, Ø and Å alone, and teams are few.
-    if any(existing.casefold() == name.casefold() for existing in db.session.scalars(sa.select(Team.name))):
+    if any(existing.casefold() == name.casefold() for existing in db.session.scalars(query)):
         raise AdminError(_("A team with this name already exists."), field="name")
-    team = Team(name=name)
+    return name
+
+
+def create_team(name: str, by: User | None = None) -> Team:
+    team = Team(name=_team_name(name))
     db.session.add(team)
     record_account_change(AuditAction.CREATE, team, by)
+    db.session.commit()
+    return team
+
+
+def rename_team(team: Team, name: str, by: User | None = None) -> Team:
+    team.name = _team_name(name, except_id=team.id)
+    record_account_change(AuditAction.UPDATE, team, by)
     db.session.commit()
     return team
 

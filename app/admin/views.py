@@ -177,6 +177,24 @@ def new_team() -> ResponseReturnValue:
     return _users_page(form, 422)
 
 
+@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_team(team_id: int) -> ResponseReturnValue:
+    """Rename a team (its members are chosen on each user's page)."""
+    team = db.get_or_404(Team, team_id)
+    form = TeamForm(data={"name": team.name})
+    if form.validate_on_submit():
+        try:
+            services.rename_team(team, form.name.data, by=current_user)
+        except services.AdminError as error:
+            form.name.errors = [*form.name.errors, error.message]
+        else:
+            flash(_("The team is now called %(name)s.", name=team.name), "success")
+            return redirect(url_for("admin.users", _anchor="teams"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/team_form.html", form=form, team=team), status
+
+
 def _move_choices(form: MoveCitizensForm, user: User) -> list:
     """The jobformidler's open citizens and the colleagues who can take them (with their caseloads)."""
     citizens = services.open_citizens(user)

@@ -230,3 +230,18 @@ def test_the_administrators_access_log_names_the_changed_account(client, auth, a
     auth.logout()
     auth.login("leder")
     assert "Brugerkonti" not in client.get("/adgangslog").text
+
+
+def test_a_team_is_renamed_and_a_taken_name_is_explained(client, admin, team):
+    make_team(name="Team Vest")
+    page = client.get(f"/admin/teams/{team.id}")
+    assert page.status_code == 200 and 'value="Team Øst"' in page.text
+    taken = client.post(f"/admin/teams/{team.id}", data={"name": "TEAM VEST"})
+    assert taken.status_code == 422 and "Der findes allerede et team med dette navn." in taken.text
+    assert 'value="TEAM VEST"' in taken.text
+    assert client.post(f"/admin/teams/{team.id}", data={"name": "Team  Øst  og Syd"}).status_code == 303
+    db.session.refresh(team)
+    assert team.name == "Team Øst og Syd"
+    assert (
+        client.post(f"/admin/teams/{team.id}", data={"name": "team øst og syd"}).status_code == 303
+    )  # own name

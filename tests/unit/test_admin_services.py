@@ -237,3 +237,11 @@ def test_account_changes_are_in_the_access_log(admin):
         (AuditAction.UPDATE, "user", user.id, admin.id, None, "accounts"),
         (AuditAction.UPDATE, "user", user.id, user.id, None, "accounts"),
     ]
+
+
+def test_a_team_keeps_its_name_when_renamed_to_a_spelling_of_it(app):
+    team, other = services.create_team("Team Nord"), services.create_team("Team Syd")
+    assert services.rename_team(team, "team  NORD").name == "team NORD"
+    with pytest.raises(services.AdminError, match="findes allerede"):
+        services.rename_team(team, "team syd")
+    assert other.name == "Team Syd"
