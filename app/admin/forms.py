@@ -21,13 +21,22 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.admin.services import AdminError
 from app.auth.forms import PasswordForm
 from app.auth.services import password_problem
 from app.core.fields import email_field, phone_field
 from app.core.labels import ROLE
 from app.models import Role, Team
 
-__all__ = ["FollowUpStepForm", "MoveCitizensForm", "NewUserForm", "PasswordForm", "TeamForm", "UserForm"]
+__all__ = [
+    "FollowUpStepForm",
+    "MoveCitizensForm",
+    "NewUserForm",
+    "PasswordForm",
+    "TeamForm",
+    "UserForm",
+    "apply_error",
+]
 
 UNITS = {"days": _l("days"), "weeks": _l("weeks"), "months": _l("months")}
 
@@ -159,3 +168,12 @@ class MoveCitizensForm(FlaskForm):
             raise ValidationError(_l("Choose the job broker who takes over."))
         if field.data not in allowed:
             raise ValidationError(_l("Choose a job broker from the list."))
+
+
+def apply_error(form: FlaskForm, error: AdminError) -> None:
+    """Show a refusal of app.admin.services on the field it names, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)

@@ -177,11 +177,13 @@ def rename_team(team: Team, name: str, by: User | None = None) -> Team:
     return team
 
 
-def jobformidlere(except_id: int | None = None) -> list[User]:
-    """Active jobformidlere who can take over citizens."""
+def jobformidlere(except_id: int | None = None, team_id: int | None = None) -> list[User]:
+    """Active jobformidlere who can take over citizens (of one team, when `team_id` is given)."""
     query = sa.select(User).where(User.role == Role.JOBFORMIDLER, User.is_active_account.is_(True))
     if except_id is not None:
         query = query.where(User.id != except_id)
+    if team_id is not None:
+        query = query.where(User.team_id == team_id)
     return list(db.session.scalars(query.order_by(User.full_name)))
 
 
@@ -197,9 +199,13 @@ def move_citizens(citizen_ids: Iterable[int], from_user: User, to_user: User, *,
 
     Only citizens of `from_user` move; the cap is a guide, not a wall, so going over it is allowed and
     reported. The receiver's home page, calendar and "Forbered dagen" take the citizens' visits from now.
+    An administrator moves between any jobformidlere; a supervisor within their own team.
     """
     if to_user.role != Role.JOBFORMIDLER or not to_user.is_active_account:
         raise AdminError(_("Choose an active job broker."), field="to_user")
+    within_team = by.team_id is not None and from_user.team_id == by.team_id == to_user.team_id
+    if by.role != Role.ADMIN and not within_team:
+        raise AdminError(_("A supervisor moves citizens within their own team."), field="to_user")
     if to_user.id == from_user.id:
         raise AdminError(_("Choose another job broker than the present one."), field="to_user")
     ids = {int(i) for i in citizen_ids}

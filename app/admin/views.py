@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from app.admin import services
 from app.admin.forms import (
     FollowUpStepForm,
-    MoveCitizensForm,
     NewUserForm,
     PasswordForm,
     TeamForm,
     UserForm,
+    apply_error,
 )
-from app.audit.services import record
 from app.auth.access import role_required
 from app.auth.services import PasswordRejected, set_password, unlock
 from app.caseload.services import caseload_counts
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.models import AuditAction, Role, Team, User
+from app.models import Role, Team, User
 from app.models.base import utcnow
 from app.placements.schedule import FollowUpRule, default_rules, plan_dates
 from app.placements.services import current_rules, replace_rules
@@ -62,14 +60,6 @@ def users() -> ResponseReturnValue:
     return _users_page()
 
 
-def _apply_error(form: UserForm | MoveCitizensForm, error: services.AdminError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
 @bp.route("/brugere/ny", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def new_user() -> ResponseReturnValue:
@@ -80,7 +70,7 @@ def new_user() -> ResponseReturnValue:
         try:
             user = services.create_user(**form.account(), password=form.password.data, by=current_user)
         except services.AdminError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             flash(
                 _("%(name)s can now log in as %(username)s.", name=user.full_name, username=user.username),
@@ -131,7 +121,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
             services.update_user(user, by=current_user, active=form.active.data, **form.account())
         except services.AdminError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             flash(_("The changes to %(name)s were saved.", name=user.full_name), "success")
             return redirect(url_for("admin.users"), code=303)
@@ -193,73 +183,6 @@ def edit_team(team_id: int) -> ResponseReturnValue:
             return redirect(url_for("admin.users", _anchor="teams"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("admin/team_form.html", form=form, team=team), status
-
-
-def _move_choices(form: MoveCitizensForm, user: User) -> list:
-    """The jobformidler's open citizens and the colleagues who can take them (with their caseloads)."""
-    citizens = services.open_citizens(user)
-    receivers = services.jobformidlere(except_id=user.id)
-    counts = caseload_counts([r.id for r in receivers])
-    cap = current_app.config["CASELOAD_CAP"]
-    form.citizens.choices = [SelectChoice(c.id, f"{c.full_name} ({c.case_ref})") for c in citizens]
-    form.to_user.choices = [
-        SelectChoice("", _("Choose a job broker")),
-        *(
-            SelectChoice(
-                str(r.id),
-                _(
-                    "%(name)s: %(count)d of %(cap)d citizens (%(team)s)",
-                    name=r.full_name,
-                    team=r.team.name if r.team else _("no team"),
-                    count=counts.get(r.id, 0),
-                    cap=cap,
-                ),
-            )
-            for r in receivers
-        ),
-    ]
-    return citizens
-
-
-@bp.route("/brugere/<int:user_id>/borgere", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def move_citizens(user_id: int) -> ResponseReturnValue:
-    """Hand a jobformidler's citizens to colleagues: before a leave, a change of team, or leaving the job."""
-    user = db.get_or_404(User, user_id)
-    if user.role != Role.JOBFORMIDLER:
-        abort(404)
-    form = MoveCitizensForm() if request.method == "POST" else MoveCitizensForm(formdata=None)
-    citizens = _move_choices(form, user)
-    if form.validate_on_submit():
-        receiver = db.get_or_404(User, int(form.to_user.data))
-        try:
-            result = services.move_citizens(form.citizens.data, user, receiver, by=current_user)
-        except services.AdminError as error:
-            db.session.rollback()
-            _apply_error(form, error)
-        else:
-            flash(
-                _("%(count)d citizens were moved to %(name)s.", count=result.moved, name=receiver.full_name),
-                "success",
-            )
-            if result.over_cap:
-                flash(
-                    _(
-                        "%(name)s now has %(count)d citizens, more than the cap of %(cap)d.",
-                        name=receiver.full_name,
-                        count=result.caseload_after,
-                        cap=current_app.config["CASELOAD_CAP"],
-                    ),
-                    "warning",
-                )
-            return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
-    html = render_template("admin/move_citizens.html", form=form, user=user, citizens=citizens)
-    # The page shows the citizens' names and case references: a use of their data (rendered first, so
-    # that the commit does not expire what the template reads).
-    if citizens:
-        record(AuditAction.READ, "transfer", citizen_ids=[c.id for c in citizens], object_type="caseload")
-        db.session.commit()
-    return html, 422 if form.is_submitted() else 200
 
 
 @bp.post("/brugere/<int:user_id>/laas-op")

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
+from app.admin import services as admin
+from app.admin.forms import MoveCitizensForm, apply_error
+from app.audit.services import record
 from app.auth.access import role_required
 from app.caseload import services
 from app.caseload.forms import CitizenForm, status_choices
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.models import CitizenStatus, Role, User
+from app.models import AuditAction, CitizenStatus, Role, User
 from app.supervision.charts import hours_chart
 from app.supervision.hours import hours_trajectory, rule_225
 
@@ -137,3 +141,76 @@ def team() -> ResponseReturnValue:
     if request.htmx and request.htmx.target == "caseload-rows":
         return render_template("caseload/_caseload_rows.html", **context), VARY
     return render_template("caseload/team.html", **context), VARY
+
+
+def _move_choices(form: MoveCitizensForm, user: User) -> list:
+    """The jobformidler's open citizens and the colleagues who can take them (with their caseloads): any
+    jobformidler for an administrator, the team's for a supervisor."""
+    citizens = admin.open_citizens(user)
+    team_id = None if current_user.role == Role.ADMIN else current_user.team_id
+    receivers = admin.jobformidlere(except_id=user.id, team_id=team_id)
+    counts = services.caseload_counts([r.id for r in receivers])
+    cap = current_app.config["CASELOAD_CAP"]
+    form.citizens.choices = [SelectChoice(c.id, f"{c.full_name} ({c.case_ref})") for c in citizens]
+    form.to_user.choices = [
+        SelectChoice("", _("Choose a job broker")),
+        *(
+            SelectChoice(
+                str(r.id),
+                _(
+                    "%(name)s: %(count)d of %(cap)d citizens (%(team)s)",
+                    name=r.full_name,
+                    team=r.team.name if r.team else _("no team"),
+                    count=counts.get(r.id, 0),
+                    cap=cap,
+                ),
+            )
+            for r in receivers
+        ),
+    ]
+    return citizens
+
+
+@bp.route("/team/<int:user_id>/flyt-borgere", methods=["GET", "POST"])
+@role_required(Role.ADMIN, Role.SUPERVISOR)
+def move_citizens(user_id: int) -> ResponseReturnValue:
+    """Hand a jobformidler's citizens to colleagues: before a leave, a change of team, leaving the job, or
+    to even out the team's caseloads. A supervisor moves within their own team only."""
+    user = db.get_or_404(User, user_id)
+    if user.role != Role.JOBFORMIDLER:
+        abort(404)
+    if current_user.role != Role.ADMIN and (user.team_id is None or user.team_id != current_user.team_id):
+        abort(404)  # not the supervisor's team: as if it did not exist
+    form = MoveCitizensForm() if request.method == "POST" else MoveCitizensForm(formdata=None)
+    citizens = _move_choices(form, user)
+    if form.validate_on_submit():
+        receiver = db.get_or_404(User, int(form.to_user.data))
+        try:
+            result = admin.move_citizens(form.citizens.data, user, receiver, by=current_user)
+        except admin.AdminError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            flash(
+                _("%(count)d citizens were moved to %(name)s.", count=result.moved, name=receiver.full_name),
+                "success",
+            )
+            if result.over_cap:
+                flash(
+                    _(
+                        "%(name)s now has %(count)d citizens, more than the cap of %(cap)d.",
+                        name=receiver.full_name,
+                        count=result.caseload_after,
+                        cap=current_app.config["CASELOAD_CAP"],
+                    ),
+                    "warning",
+                )
+            back = url_for("admin.edit_user", user_id=user.id) if current_user.role == Role.ADMIN else None
+            return redirect(back or url_for("caseload.team", jobformidler=user.id), code=303)
+    html = render_template("caseload/move_citizens.html", form=form, user=user, citizens=citizens)
+    # The page shows the citizens' names and case references: a use of their data (rendered first, so
+    # that the commit does not expire what the template reads).
+    if citizens:
+        record(AuditAction.READ, "transfer", citizen_ids=[c.id for c in citizens], object_type="caseload")
+        db.session.commit()
+    return html, 422 if form.is_submitted() else 200

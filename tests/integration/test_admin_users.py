@@ -40,7 +40,7 @@ def _new_user(**changes):
 
 @pytest.mark.parametrize(
     "url",
-    ["/admin/brugere", "/admin/brugere/ny", "/admin/brugere/1", "/admin/brugere/1/borgere"],
+    ["/admin/brugere", "/admin/brugere/ny", "/admin/brugere/1"],
 )
 @pytest.mark.parametrize("role", [Role.JOBFORMIDLER, Role.SUPERVISOR])
 def test_only_an_administrator_manages_users(app, client, auth, url, role):
@@ -179,7 +179,7 @@ def test_moving_citizens_to_a_colleague(app, client, admin, team):
     receiver = make_user(full_name="Modtager Madsen", team=team)
     anna, bo = make_citizen(giver, first_name="Anna"), make_citizen(giver, first_name="Bo")
     make_citizen(receiver)
-    url = f"/admin/brugere/{giver.id}/borgere"
+    url = f"/team/{giver.id}/flyt-borgere"
 
     page = client.get(url)
     assert page.status_code == 200
@@ -245,3 +245,37 @@ def test_a_team_is_renamed_and_a_taken_name_is_explained(client, admin, team):
     assert (
         client.post(f"/admin/teams/{team.id}", data={"name": "team øst og syd"}).status_code == 303
     )  # own name
+
+
+def test_a_leder_evens_out_the_teams_caseloads_within_the_team(app, client, auth, team):
+    """A leder moves citizens between the team's jobformidlere: colleagues of another team are neither
+    offered nor accepted, another team's jobformidler answers 404, and a jobformidler gets 403."""
+    giver = make_user(full_name="Giver Hansen", team=team)
+    colleague = make_user(full_name="Kollega Krogh", team=team)
+    stranger = make_user(full_name="Fremmed Friis", team=make_team(name="Team Vest"))
+    anna = make_citizen(giver, first_name="Anna")
+    make_citizen(stranger)
+    make_user(Role.SUPERVISOR, username="leder", team=team)
+    auth.login("leder")
+
+    team_page = client.get("/team").text
+    assert f'href="/team/{giver.id}/flyt-borgere"' in team_page
+    page = client.get(f"/team/{giver.id}/flyt-borgere")
+    assert page.status_code == 200 and "Kollega Krogh" in page.text and "Fremmed Friis" not in page.text
+    outside = client.post(
+        f"/team/{giver.id}/flyt-borgere", data={"citizens": [str(anna.id)], "to_user": str(stranger.id)}
+    )
+    assert outside.status_code == 422 and "Vælg en jobformidler på listen." in outside.text
+    assert client.get(f"/team/{stranger.id}/flyt-borgere").status_code == 404
+
+    done = client.post(
+        f"/team/{giver.id}/flyt-borgere",
+        data={"citizens": [str(anna.id)], "to_user": str(colleague.id)},
+        follow_redirects=True,
+    )
+    assert "1 borgere blev flyttet til Kollega Krogh." in done.text
+    assert db.session.get(Citizen, anna.id).jobformidler_id == colleague.id
+
+    auth.logout()
+    auth.login(colleague.username)
+    assert client.get(f"/team/{colleague.id}/flyt-borgere").status_code == 403

@@ -245,3 +245,16 @@ def test_a_team_keeps_its_name_when_renamed_to_a_spelling_of_it(app):
     with pytest.raises(services.AdminError, match="findes allerede"):
         services.rename_team(team, "team syd")
     assert other.name == "Team Syd"
+
+
+def test_a_supervisor_moves_citizens_within_their_own_team_only(admin):
+    east, west = make_team(), make_team()
+    leder = make_user(Role.SUPERVISOR, team=east)
+    giver, colleague, stranger = make_user(team=east), make_user(team=east), make_user(team=west)
+    citizen = make_citizen(giver)
+    with pytest.raises(services.AdminError, match="inden for sit eget team"):
+        services.move_citizens([citizen.id], giver, stranger, by=leder)
+    with pytest.raises(services.AdminError, match="inden for sit eget team"):
+        services.move_citizens([make_citizen(stranger).id], stranger, colleague, by=leder)
+    assert services.move_citizens([citizen.id], giver, colleague, by=leder).moved == 1
+    assert services.move_citizens([citizen.id], colleague, stranger, by=admin).moved == 1  # any team
