@@ -31,6 +31,38 @@ def _scope_and_member() -> tuple[frozenset[int], int | None]:
     return (frozenset({member}) if member else scope), member
 
 
+def _page_or_fragment(page: str, fragment: str, target: str) -> str:
+    """The whole page, or only its fragment when htmx asks to replace the element with id `target`."""
+    return fragment if request.htmx and request.htmx.target == target else page
+
+
+def _shown_and_logged(
+    template: str,
+    context: dict,
+    *,
+    citizen_ids: list[int],
+    object_type: str,
+    action: AuditAction = AuditAction.READ,
+    purpose: str = "review",
+    search_term: str | None = None,
+) -> str:
+    """Render a page that shows citizens' data, then log that use of it (one event per citizen shown).
+
+    Rendered before the log is committed: a commit expires the loaded rows, and reloading them one by one
+    would cost more than the page.
+    """
+    body = render_template(template, **context)
+    audit.record(
+        action,
+        purpose,
+        citizen_ids=citizen_ids or [None],
+        object_type=object_type,
+        search_term=search_term,
+    )
+    db.session.commit()
+    return body
+
+
 @bp.route("/leder")
 @role_required(Role.SUPERVISOR)
 def overview() -> ResponseReturnValue:
@@ -48,18 +80,12 @@ def overview() -> ResponseReturnValue:
         "today": today,
         "query": _query_without_page(),
     }
-    fragment = request.htmx and request.htmx.target == "dashboard-body"
-    body = render_template(
-        "supervision/_dashboard_body.html" if fragment else "supervision/dashboard.html", **context
+    template = _page_or_fragment(
+        "supervision/dashboard.html", "supervision/_dashboard_body.html", "dashboard-body"
     )
-    audit.record(
-        AuditAction.READ,
-        "review",
-        citizen_ids=[gap.citizen_id for gap in board.gaps] or [None],
-        object_type="dashboard",
-    )
-    db.session.commit()
-    return body, VARY
+    return _shown_and_logged(
+        template, context, citizen_ids=[gap.citizen_id for gap in board.gaps], object_type="dashboard"
+    ), VARY
 
 
 @bp.route("/leder/tendens")
@@ -90,22 +116,19 @@ def indicator_citizens(key: str) -> ResponseReturnValue:
     start, end = dashboard.period_bounds(period, today)
     measured = indicators.indicator(key, scope, start, end, today)
     citizens = list(db.session.scalars(indicators.indicator_citizens(key, part, scope, start, end, today)))
-    body = render_template(
-        "supervision/indicator.html",
-        indicator=measured,
-        part=part,
-        citizens=citizens,
-        period=period,
-        periods=dashboard.PERIODS,
-        start=start,
-        end=end,
-        member=member,
+    context = {
+        "indicator": measured,
+        "part": part,
+        "citizens": citizens,
+        "period": period,
+        "periods": dashboard.PERIODS,
+        "start": start,
+        "end": end,
+        "member": member,
+    }
+    return _shown_and_logged(
+        "supervision/indicator.html", context, citizen_ids=[c.id for c in citizens], object_type="indicator"
     )
-    audit.record(
-        AuditAction.READ, "review", citizen_ids=[c.id for c in citizens] or [None], object_type="indicator"
-    )
-    db.session.commit()
-    return body
 
 
 def _page_number() -> int:
@@ -125,19 +148,13 @@ def visit_history() -> ResponseReturnValue:
     form = _history_form()
     page = history.history_page(current_user, form.filter(), _page_number())
     context = {"form": form, "page": page, "query": _query_without_page()}
-    fragment = request.htmx and request.htmx.target == "history-rows"
-    # Rendered before the log is committed: a commit expires the loaded rows, and reloading them one by
-    # one would cost more than the page.
-    body = render_template(
-        "supervision/_history_rows.html" if fragment else "supervision/history.html", **context
-    )
-    audit.record(
-        AuditAction.READ,
-        "review",
-        citizen_ids=sorted({v.placement.citizen_id for v in page.rows}) or [None],
+    template = _page_or_fragment("supervision/history.html", "supervision/_history_rows.html", "history-rows")
+    body = _shown_and_logged(
+        template,
+        context,
+        citizen_ids=sorted({v.placement.citizen_id for v in page.rows}),
         object_type="visit_history",
     )
-    db.session.commit()
     return body, VARY
 
 
@@ -184,19 +201,18 @@ def access() -> ResponseReturnValue:
         "query": _query_without_page(),
         "subjects": access_log.subjects(page.rows),
     }
-    fragment = request.htmx and request.htmx.target == "access-rows"
-    body = render_template(
-        "supervision/_access_rows.html" if fragment else "supervision/access_log.html", **context
+    template = _page_or_fragment(
+        "supervision/access_log.html", "supervision/_access_rows.html", "access-rows"
     )
-    audit.record(
-        AuditAction.SEARCH if form.citizen.data else AuditAction.READ,
-        "access_log",
-        citizen_ids=shown or [None],
+    return _shown_and_logged(
+        template,
+        context,
+        citizen_ids=shown,
         object_type="access_log",
+        action=AuditAction.SEARCH if form.citizen.data else AuditAction.READ,
+        purpose="access_log",
         search_term=form.citizen.data or None,
-    )
-    db.session.commit()
-    return body, VARY
+    ), VARY
 
 
 def _extract_citizen(citizen_id: int) -> Citizen:
