@@ -8,6 +8,7 @@
   const DB_VERSION = 1;
   const OWNER_KEY = "eftervaern-owner";
   let opened = null;
+  let database = null; // the open connection, once there is one, for writes that cannot wait
 
   // Wiping the device: the app's caches, its databases and its local storage.
   async function wipeDevice() {
@@ -48,11 +49,11 @@
     if (!opened) {
       opened = checkOwner().then(() =>
         idb.openDB(DB_NAME, DB_VERSION, {
-          upgrade(database) {
-            database.createObjectStore("drafts", { keyPath: "key" });
-            database.createObjectStore("outbox", { keyPath: "uuid" });
+          upgrade(upgrading) {
+            upgrading.createObjectStore("drafts", { keyPath: "key" });
+            upgrading.createObjectStore("outbox", { keyPath: "uuid" });
           },
-        })
+        }).then((connection) => { database = connection; return connection; })
       );
     }
     return opened;
@@ -76,6 +77,15 @@
     reserveUuid,
     getDraft: async (key) => (await db()).get("drafts", key),
     putDraft: async (draft) => (await db()).put("drafts", draft),
+    // When the page is going away, a write has to be asked for before the handler returns, and committed
+    // at once: a transaction still waiting for the event loop is dropped with the page.
+    putDraftNow: function (draft) {
+      if (!database) return window.eftervaernStore.putDraft(draft);
+      const tx = database.transaction("drafts", "readwrite");
+      tx.store.put(draft);
+      if (tx.commit) tx.commit();
+      return tx.done;
+    },
     deleteDraft: async (key) => (await db()).delete("drafts", key),
     allEntries: async () => (await db()).getAll("outbox"),
     getEntry: async (uuid) => (await db()).get("outbox", uuid),

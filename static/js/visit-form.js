@@ -73,18 +73,30 @@
       });
     }
     let timer = null;
-    form.addEventListener("visit-saved", function () { clearTimeout(timer); form.dataset.saved = "1"; });
+    form.addEventListener("visit-saved", function () { clearTimeout(timer); timer = null; form.dataset.saved = "1"; });
+    function write(now) {
+      timer = null;
+      const draft = { key: key, uuid: form.dataset.uuid, url: location.pathname + location.search, fields: fieldsOf(form), savedAt: Date.now() };
+      return now ? store.putDraftNow(draft) : store.putDraft(draft);
+    }
     function save() {
       clearTimeout(timer);
+      timer = null;
       // Stored on the server, or completed and waiting in the outbox: the draft has done its work.
       if (form.dataset.saved || form.dataset.queuedShown) return;
-      timer = setTimeout(function () {
-        store.putDraft({ key: key, uuid: form.dataset.uuid, url: location.pathname + location.search, fields: fieldsOf(form), savedAt: Date.now() })
-          .then(function () { form.dataset.draftSaved = String(Date.now()); });
-      }, 300);
+      timer = setTimeout(function () { write(false); }, 300);
+    }
+    // Typing is written 300 ms after the last keystroke; leaving the page (another app, a closed tab, a
+    // screen that locks) writes at once what is still waiting, so the last words are not lost either.
+    function flush() {
+      if (timer === null) return;
+      clearTimeout(timer);
+      write(true);
     }
     form.addEventListener("input", save);
     form.addEventListener("change", save);
+    document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") flush(); });
+    window.addEventListener("pagehide", flush);
   }
 
   async function setup(form) {

@@ -72,3 +72,12 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def htmx_settled(page) -> None:
+    """Wait until htmx has wired up what it last swapped in.
+
+    htmx inserts new content with the class ``htmx-added`` and attaches its triggers about 20 ms later,
+    when it removes that class. A person cannot type in that gap; Playwright can, and would go unheard.
+    """
+    page.wait_for_function("() => document.querySelector('.htmx-added') === null")

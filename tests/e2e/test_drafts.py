@@ -1,5 +1,7 @@
 """Drafts: what is typed in a visit is kept on the device through a reload and a browser restart."""
 
+import time
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
@@ -31,8 +33,21 @@ def _type_some(page: Page) -> str:
     topics.nth(0).locator("label.rating-option").nth(2).click()  # "Udfordring"
     topics.nth(0).get_by_label("Note").fill("Kom for sent to gange")
     page.get_by_label("Til stede").fill("Ali og Hanne")
-    page.wait_for_function("() => document.getElementById('visit-form').dataset.draftSaved")
+    _wait_until_stored(page, "Ali og Hanne")
     return page.evaluate("document.getElementById('visit-form').dataset.uuid")
+
+
+def _wait_until_stored(page: Page, text: str) -> None:
+    """Wait until the draft on the device holds ``text`` (writes follow the last keystroke after a pause)."""
+    stored = """async (text) => {
+        const form = document.getElementById('visit-form');
+        const draft = await window.eftervaernStore.getDraft(form.dataset.draftKey);
+        return Boolean(draft && draft.fields && draft.fields.some(([, value]) => value === text));
+    }"""
+    deadline = time.monotonic() + 5
+    while not page.evaluate(stored, text):
+        assert time.monotonic() < deadline, f"the draft on the device never held {text!r}"
+        page.wait_for_timeout(50)
 
 
 def _kept(page: Page, uuid: str) -> None:
@@ -84,3 +99,15 @@ def test_a_draft_survives_closing_the_browser(server: str, placement, playwright
         _kept(page, uuid)
     finally:
         context.close()
+
+
+def test_words_typed_just_before_leaving_the_page_are_kept(page: Page, server: str, placement):
+    """Leaving the form at once after typing (before the pause that starts a write) still keeps the words."""
+    _login(page, server)
+    page.goto(f"{server}/besoeg/ny?forloeb={placement.id}")
+    _type_some(page)
+    page.locator("section.topic").nth(1).get_by_label("Note").fill("Tager ansvar for lageret")
+    page.goto(server + "/")  # at once: the 300 ms pause has not passed
+    page.goto(f"{server}/besoeg/ny?forloeb={placement.id}")
+    note = page.locator("section.topic").nth(1).get_by_label("Note")
+    expect(note).to_have_value("Tager ansvar for lageret")

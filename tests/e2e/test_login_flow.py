@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.models import Role
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import htmx_settled, screenshot
 from tests.factories import PASSWORD, make_citizen, make_placement, make_team, make_user
 
 pytestmark = pytest.mark.e2e
@@ -53,6 +53,8 @@ def test_live_search_narrows_the_caseload(page: Page, server: str, caseload):
     """Does typing in the search box narrow the list without a page load (htmx)?"""
     _login(page, server, "jobformidler")
     page.get_by_role("link", name="Borgere").click()
+    expect(page.get_by_label("Søg på navn eller sagsnummer")).to_be_visible()
+    htmx_settled(page)
     page.get_by_label("Søg på navn eller sagsnummer").fill("birg")
     expect(page.get_by_text("1 borger", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Birgitte Holm")).to_be_visible()

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from app.core.formatting import date_short
 from app.core.timeutil import local_today
 from app.models import CitizenStatus
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import htmx_settled, screenshot
 from tests.factories import PASSWORD, make_citizen, make_contact, make_user, make_workplace
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +34,8 @@ def test_create_a_course_and_see_its_first_visit_in_the_coming_week(page: Page, 
 
     page.goto(f"{server}/borgere/{citizen.id}")
     page.get_by_role("link", name="Nyt forløb").click()
+    expect(page.get_by_label("Arbejdssted")).to_be_visible()
+    htmx_settled(page)
     page.get_by_label("Virksomhedspraktik").check()
     page.get_by_label("Arbejdssted").select_option(label="Butikken, Herning")
     # htmx fetches the company's contact persons when the workplace is chosen.

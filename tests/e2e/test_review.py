@@ -12,7 +12,7 @@ from app.models import Role, VisitState
 from app.models.base import utcnow
 from app.reports.seal import verify
 from app.reports.services import produce_document
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import htmx_settled, screenshot
 from tests.factories import PASSWORD, make_citizen, make_placement, make_team, make_user, make_visit
 from tests.visit_helpers import course
 
@@ -59,7 +59,7 @@ def test_leder_dashboard_history_and_pdf(page: Page, server: str, team, context)
     page.get_by_role("link", name="Besøg", exact=True).click()
     expect(page.get_by_role("heading", name="Besøgshistorik")).to_be_visible()
     expect(page.locator("#history-count")).to_contain_text("3 besøg")
-    page.wait_for_load_state()
+    htmx_settled(page)
     page.get_by_label("Jobformidler").select_option(label="Mette Sørensen")
     expect(page.locator("#history-count")).to_contain_text("2 besøg")
     expect(page.locator("#history-rows")).not_to_contain_text("Bodil Berg")
