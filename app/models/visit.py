@@ -96,6 +96,12 @@ class Visit(db.Model):
     def is_immutable(self) -> bool:
         return self.state in (VisitState.SIGNED, VisitState.DELIVERED)
 
+    @property
+    def content_locked(self) -> bool:
+        """Someone has signed what the visit says: it cannot change under that signature. Before the
+        last signature, the jobformidler can withdraw the signatures given so far and change it."""
+        return self.is_immutable or bool(self.signatures)
+
 
 class Signature(db.Model):
     __tablename__ = "signatures"
@@ -116,6 +122,8 @@ class Signature(db.Model):
     # A signer who cannot draw gives consent another way; the jobformidler records how (no strokes, no SVG).
     consent_note: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The visit's content_hash when this signature was given: what the signer put their name to.
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     visit: Mapped[Visit] = relationship(back_populates="signatures")
     recorded_by: Mapped[User | None] = relationship()

@@ -99,6 +99,11 @@ SIGNATURE = {
         },
         "width": {"type": "number"},
         "height": {"type": "number"},
+        "content_hash": {
+            "type": "string",
+            "description": "The visit's content_hash as the signer was shown it, when the page knew it. "
+            "If the visit has changed since, the signature is refused with 409 (error: changed).",
+        },
     },
 }
 
@@ -111,7 +116,12 @@ def _responses(*codes: int | str) -> dict[str, Any]:
         401: ("Not logged in: keep the entry and ask the user to log in again.", "Error"),
         403: ("Not allowed for this user.", "Error"),
         404: ("No such visit, or not in the user's caseload.", "Error"),
-        409: ("Different content for a signed visit: corrections are addenda.", "Error"),
+        409: (
+            "Different content for a visit that someone has signed (a fully signed one is corrected by "
+            "an addendum; before that, the signatures are withdrawn on the visit's page first), or a "
+            "signature for content that has changed since the signer was shown it.",
+            "Error",
+        ),
         422: ("Invalid: field errors; keep the entry for the user to fix.", "Error"),
     }
     return {
@@ -141,8 +151,8 @@ def spec() -> dict[str, Any]:
                 "The device's outbox sends completed visits here. Every write is idempotent on the visit's "
                 "UUID, made on the device when the visit is opened: unknown → created (201); the same "
                 "content again → the stored visit (200), nothing stored twice; changed content while "
-                "unsigned → updated (200); changed content after signing → 409. Only a 2xx answer may "
-                "remove an entry from the outbox. Authentication is the session cookie; writes need the "
+                "unsigned → updated (200); changed content once anyone has signed → 409. Only a 2xx answer "
+                "may remove an entry from the outbox. Authentication is the session cookie; writes need the "
                 "X-CSRFToken header from the page's csrf-token meta tag, or from GET /csrf-token (a service "
                 "worker sending with no page open)."
             ),

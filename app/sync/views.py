@@ -94,6 +94,12 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     if result.outcome == services.Outcome.CONFLICT:
         if result.visit.is_immutable:
             message = _("This visit is signed and can no longer be changed. Make an addendum to correct it.")
+        elif result.visit.signatures:
+            message = _(
+                "%(names)s has already signed this visit, so it cannot be changed now. To correct it, "
+                "withdraw the signatures on the visit's page; then everyone signs again.",
+                names=", ".join(s.signer_name for s in result.visit.signatures),
+            )
         else:
             message = _("This visit belongs to another course or template and cannot be changed to this one.")
         return jsonify(error="conflict", message=message, visit=visit_json(result.visit)), 409
@@ -155,9 +161,13 @@ def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseRet
             request.headers.get("User-Agent"),
             via_token,
             user=current_user if current_user.is_authenticated else None,
+            seen_hash=str(payload.get("content_hash") or "") or None,
         )
     except services.SignatureError as error:
-        return _invalid({"signature": [str(services.SIGNATURE_MESSAGES[str(error)])]})
+        message = str(services.SIGNATURE_MESSAGES[str(error)])
+        if str(error) == "changed":
+            return jsonify(error="changed", message=message, visit=visit_json(visit)), 409
+        return _invalid({"signature": [message]})
     if result.outcome == services.Outcome.CONFLICT:
         message = _("%(name)s has already signed for this role.", name=result.signature.signer_name)
         return jsonify(error="conflict", message=message, visit=visit_json(visit)), 409

@@ -186,7 +186,7 @@ def save_visit(visit_uuid: uuid_lib.UUID, form: VisitFormBase, user: User, today
 def _save_existing(visit: Visit, content: dict, digest: str, user: User, today: date) -> SaveResult:
     if visit.content_hash == digest:
         return SaveResult(Outcome.UNCHANGED, visit)
-    if visit.is_immutable:
+    if visit.content_locked:
         return SaveResult(Outcome.CONFLICT, visit)
     if content["placement_id"] != visit.placement_id or content["template_id"] != visit.template_id:
         return SaveResult(Outcome.CONFLICT, visit)
@@ -225,6 +225,10 @@ SIGNATURE_MESSAGES = {
     "shape": _l("The signature could not be read. Clear it and draw it again."),
     "role": _l("This visit does not ask for that signature."),
     "state": _l("The visit is already signed."),
+    "changed": _l(
+        "The visit was changed after this page was opened. Open the page again and read the summary "
+        "before signing."
+    ),
 }
 
 
@@ -301,8 +305,12 @@ def add_signature(
     device: str | None,
     via_token: bool = False,
     user: User | None = None,
+    seen_hash: str | None = None,
 ) -> SignResult:
-    """Store one role's signature (idempotent for the same drawing); the last required one signs the visit."""
+    """Store one role's signature (idempotent for the same drawing); the last required one signs the visit.
+
+    `seen_hash` is the content hash of the summary the signer was shown, when the page knew it: a
+    signature for content that has changed since is refused ("changed")."""
     if role not in required_roles(visit) and role != SignerRole.JOBFORMIDLER:
         raise SignatureError("role")
     existing = next((s for s in visit.signatures if s.signer_role == role), None)
@@ -311,10 +319,13 @@ def add_signature(
         return SignResult(Outcome.UNCHANGED if same else Outcome.CONFLICT, existing)
     if visit.state not in (VisitState.COMPLETED,):
         raise SignatureError("state")
+    if seen_hash and seen_hash != visit.content_hash:
+        raise SignatureError("changed")
     signature = Signature(
         visit=visit,
         signer_role=role,
         signer_name=name.strip(),
+        content_hash=visit.content_hash,
         strokes=strokes,
         svg=strokes_to_svg(strokes, width, height),
         signed_at=utcnow(),
@@ -354,6 +365,7 @@ def record_consent(visit: Visit, role: SignerRole, name: str, note: str, user: U
         visit=visit,
         signer_role=role,
         signer_name=name,
+        content_hash=visit.content_hash,
         strokes=[],
         svg="",
         consent_note=note,
@@ -361,6 +373,27 @@ def record_consent(visit: Visit, role: SignerRole, name: str, note: str, user: U
         signed_at=utcnow(),
     )
     return _store_signature(visit, signature, user)
+
+
+def withdraw_signatures(visit: Visit, user: User) -> list[str]:
+    """Take back the signatures of a visit that is not yet signed by everyone, so that its content can
+    be corrected; everyone then signs the corrected content. A fully signed visit is corrected by an
+    addendum instead. Each withdrawn signature is logged. Returns the signers' names."""
+    if visit.is_immutable:
+        raise SignatureError("state")
+    withdrawn = list(visit.signatures)
+    for signature in withdrawn:
+        audit.record(
+            AuditAction.DELETE,
+            "visit",
+            citizen_ids=[visit.placement.citizen_id],
+            object_type="signature",
+            object_id=signature.id,
+            user=user,
+        )
+        visit.signatures.remove(signature)  # delete-orphan: the row goes
+    db.session.commit()
+    return [s.signer_name for s in withdrawn]
 
 
 # --- Filling the form -----------------------------------------------------------------------------

@@ -50,14 +50,20 @@ def new() -> ResponseReturnValue:
     )
 
 
+def _signed_by_everyone(visit: Visit) -> ResponseReturnValue:
+    flash(_("The visit is signed and can no longer be changed. Make an addendum instead."), "error")
+    return redirect(url_for("visits.detail", visit_uuid=visit.uuid), code=303)
+
+
 @bp.route("/<uuid:visit_uuid>/ret")
 @role_required(Role.JOBFORMIDLER)
 def edit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     """Change a completed visit before it is signed."""
     visit = _visit_or_404(visit_uuid, write=True)
     if visit.is_immutable:
-        flash(_("The visit is signed and can no longer be changed. Make an addendum instead."), "error")
-        return redirect(url_for("visits.detail", visit_uuid=visit.uuid), code=303)
+        return _signed_by_everyone(visit)
+    if visit.content_locked:
+        return redirect(url_for("visits.withdraw_signatures", visit_uuid=visit.uuid), code=303)
     form = visit_form_class(visit.template)(formdata=None, data=services.data_of(visit))
     return render_template(
         "visits/form.html",
@@ -67,6 +73,28 @@ def edit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
         visit=visit,
         signers=signing.signers(visit.placement, visit.template),
     )
+
+
+@bp.route("/<uuid:visit_uuid>/traek-underskrifter-tilbage", methods=["GET", "POST"])
+@role_required(Role.JOBFORMIDLER)
+def withdraw_signatures(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
+    """Before the last signature: take back those given, to change the visit (asked first)."""
+    visit = _visit_or_404(visit_uuid, write=True)
+    if visit.is_immutable:
+        return _signed_by_everyone(visit)
+    if not visit.signatures:
+        return redirect(url_for("visits.edit", visit_uuid=visit.uuid), code=303)
+    if request.method == "POST":
+        names = services.withdraw_signatures(visit, current_user)
+        flash(
+            _(
+                "The signatures of %(names)s are withdrawn. Change the visit; then everyone signs again.",
+                names=", ".join(names),
+            ),
+            "success",
+        )
+        return redirect(url_for("visits.edit", visit_uuid=visit.uuid), code=303)
+    return render_template("visits/withdraw.html", visit=visit)
 
 
 @bp.route("/<uuid:visit_uuid>/tillaeg")

@@ -61,6 +61,11 @@
     if (response.status === 422 || response.status === 409) {
       Object.assign(entry, { state: "attention", status: response.status, errors: data.errors || {}, message: data.message || "" });
       await store.putEntry(entry);
+      // Signatures given on the device for a visit the server refused were given for content that has to
+      // change now: they go, and the signers sign the corrected visit.
+      const given = (await store.allEntries()).filter((e) => e.dependsOn === entry.uuid);
+      for (const signature of given) await store.deleteEntry(signature.uuid);
+      entry.withdrawn = given.map((e) => e.role || e.uuid.split("/").pop());
       document.dispatchEvent(new CustomEvent("outbox:attention", { detail: { entry } }));
       return { attention: true };
     }

@@ -4,13 +4,26 @@
   "use strict";
 
   // A signed pad gives way to a line that says so (also for signatures already waiting in the outbox).
+  // The pad stays in the page, hidden, for when a waiting signature has to be given again (reset).
   function markSigned(form, message) {
-    const done = document.createElement("p");
-    done.className = "flash flash-success signature-done";
-    done.dataset.role = form.dataset.role;
-    done.setAttribute("role", "status");
+    let done = form.previousElementSibling;
+    if (!done || !done.classList.contains("signature-done")) {
+      done = document.createElement("p");
+      done.className = "flash flash-success signature-done";
+      done.dataset.role = form.dataset.role;
+      done.setAttribute("role", "status");
+      form.before(done);
+    }
     done.textContent = message;
-    form.replaceWith(done);
+    form.hidden = true;
+  }
+
+  // The pad again, empty, in place of the line that said it was signed.
+  function reset(form) {
+    const done = form.previousElementSibling;
+    if (done && done.classList.contains("signature-done")) done.remove();
+    form.hidden = false;
+    if (form.clearPad) form.clearPad();
   }
 
   function setup(form) {
@@ -45,10 +58,12 @@
     window.addEventListener("orientationchange", resize);
     resize();
 
-    form.querySelector(".signature-clear").addEventListener("click", function () {
+    form.clearPad = function () {
       pad.clear();
       error.hidden = true;
-    });
+      resize(); // a pad set up while hidden has no size yet
+    };
+    form.querySelector(".signature-clear").addEventListener("click", form.clearPad);
 
     function fail(message) {
       error.textContent = message;
@@ -69,6 +84,7 @@
         width: width,
         height: height,
       };
+      if (form.dataset.contentHash) body.content_hash = form.dataset.contentHash;
       if (form.dataset.queue !== undefined) return queue(body);
       let response;
       let data = {};
@@ -120,7 +136,7 @@
       if (form.offsetParent !== null) setup(form); // a hidden pad is set up when it is shown (its size is 0)
     });
   }
-  window.eftervaernSignatures = { init: init, markSigned: markSigned };
+  window.eftervaernSignatures = { init: init, markSigned: markSigned, reset: reset };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
   document.addEventListener("htmx:load", init);

@@ -161,13 +161,23 @@
       form.querySelectorAll("input, textarea, select, button").forEach((el) => { el.disabled = locked; });
     }
 
-    // The server refused a visit sent later (422/409): open the form again, with its errors.
+    // The server refused a visit sent later (422/409): open the form again, with its errors. The
+    // signatures given for it meanwhile are gone (outbox.js): the pads are offered again, empty.
     document.addEventListener("outbox:attention", function (e) {
       const entry = e.detail.entry;
       if (entry.uuid !== form.dataset.uuid || !form.dataset.queuedShown) return;
       lock(false);
+      delete form.dataset.queuedShown;
+      statusLine.textContent = ""; // no longer "kept on the device, sent when there is a connection"
       form.querySelector(".sticky-actions").hidden = false;
-      showErrors(entry.status === 422 ? flatten(entry.errors || {}) : {}, entry.message || String(entry.status));
+      const section = document.getElementById("offline-signing");
+      if (section) {
+        section.querySelectorAll(".signature-form").forEach((pad) => window.eftervaernSignatures.reset(pad));
+        section.hidden = true;
+      }
+      let message = entry.message || String(entry.status);
+      if (entry.withdrawn && entry.withdrawn.length) message += " " + form.dataset.msgWithdrawn;
+      showErrors(entry.status === 422 ? flatten(entry.errors || {}) : {}, message);
     });
 
     async function showQueued(entry, fresh) {

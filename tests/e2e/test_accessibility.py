@@ -5,6 +5,7 @@ the app's Content-Security-Policy stays as it is. What axe cannot judge (plain l
 order, how a screen reader reads a chart) still needs a person; this catches the regressions it can.
 """
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from app.models import Role
 from tests.factories import PASSWORD, make_team, make_user
-from tests.visit_helpers import course, first_visit_today
+from tests.visit_helpers import STROKES, course, first_visit_today, payload
 
 pytestmark = pytest.mark.e2e
 
@@ -80,6 +81,20 @@ def test_the_jobformidlers_pages(page: Page, server: str, municipality):
         f"/virksomheder/{placement.workplace.company_id}",
         "/kalender",
         "/konto/adgangskode",
+    ]
+    # A visit the company contact has signed and the citizen has not: its page and the ways to sign.
+    key = uuid.uuid4()
+    assert page.request.put(f"{server}/api/v1/visits/{key}", data=payload(placement)).status == 201
+    signed = page.request.put(
+        f"{server}/api/v1/visits/{key}/signatures/company_contact",
+        data={"name": "Hanne Jensen", "strokes": STROKES, "width": 500, "height": 200},
+    )
+    assert signed.status == 201
+    paths += [
+        f"/besoeg/{key}",
+        f"/besoeg/{key}/underskriv/citizen",
+        f"/besoeg/{key}/samtykke/citizen",
+        f"/besoeg/{key}/traek-underskrifter-tilbage",
     ]
     assert _check(page, server, paths) == {}
 

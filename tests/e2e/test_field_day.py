@@ -59,7 +59,7 @@ def _fill(page: Page, present: str = "Ali og Hanne") -> str:
     return page.evaluate("() => document.getElementById('visit-form').dataset.uuid")
 
 
-def _complete_offline(page: Page, server: str, context: BrowserContext) -> str:
+def _complete_offline(page: Page, server: str, context: BrowserContext, paid_hours: str = "6") -> str:
     """Log in and let the day be prepared; then, offline, open today's visit from home, fill it and
     complete it. Returns the visit's UUID; it waits in the outbox."""
     _log_in(page, server)
@@ -68,6 +68,7 @@ def _complete_offline(page: Page, server: str, context: BrowserContext) -> str:
     page.locator("#agenda-today").get_by_role("link", name="Start besøget").click()
     expect(page.get_by_role("heading", name="Opfølgningsbesøg")).to_be_visible()
     uuid = _fill(page)
+    page.get_by_label("Ordinære timer pr. uge nu").fill(paid_hours)
     page.get_by_role("button", name="Gem og gå til underskrifter").click()
     expect(page.locator("#save-status")).to_contain_text("Gemt på enheden.")
     return uuid
@@ -126,6 +127,36 @@ def test_a_visit_prepared_filled_and_signed_offline_arrives_once_with_its_pdf(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 2
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 1
     assert visit.scheduled_visit_id is not None
+
+
+def test_signatures_given_offline_go_with_a_visit_the_server_refuses(
+    page: Page, server: str, today_visit, context: BrowserContext
+):
+    """Completed offline with a mistake only the server sees (40 paid hours a week) and signed twice;
+    back online the server refuses the visit. Are the signatures withdrawn with it and the pads offered
+    again, and is the corrected visit stored once, with no signature given for the refused content?"""
+    uuid = _complete_offline(page, server, context, paid_hours="40")
+    _sign_offline(page, "company_contact")
+    _sign_offline(page, "citizen")
+
+    context.set_offline(False)
+    page.evaluate("() => window.eftervaernOutbox.flush()")
+    expect(page.get_by_text("Timer pr. uge skal være mellem 0 og 37.")).to_be_visible(timeout=20000)
+    expect(page.locator("#visit-errors")).to_contain_text("Underskrifterne, der blev givet på enheden")
+    expect(page.locator("#sync-status")).to_contain_text("1 kræver handling")
+    expect(page.locator(".signature-done")).to_have_count(0)
+    expect(page.locator("#save-status")).to_be_empty()
+    screenshot(page, "offline-refused-signatures-withdrawn-phone")
+    waiting = "async () => (await window.eftervaernStore.allEntries()).map((e) => e.uuid)"
+    assert page.evaluate(waiting) == [uuid]  # the visit, set aside; its signatures are gone
+    assert _visits() == []
+
+    page.get_by_label("Ordinære timer pr. uge nu").fill("6")
+    page.get_by_role("button", name="Gem og gå til underskrifter").click()
+    expect(page.get_by_role("heading", name="Underskrifter")).to_be_visible()  # the visit's page
+    expect(page.get_by_role("link", name="Underskriv på denne enhed")).to_have_count(2)
+    [visit] = _visits()
+    assert str(visit.uuid) == uuid and visit.paid_hours_per_week == 6 and visit.signatures == []
 
 
 def test_background_sync_is_asked_for_when_a_visit_waits(page: Page, server: str, today_visit, context):

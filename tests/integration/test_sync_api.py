@@ -14,6 +14,7 @@ from app.models import (
     PlacementStatus,
     ScheduledVisit,
     ScheduledVisitStatus,
+    Signature,
     SignerRole,
     Visit,
     VisitState,
@@ -133,6 +134,42 @@ def test_changed_content_after_signing_is_refused(client, setup, monkeypatch):
     visit = db.session.scalar(sa.select(Visit))
     assert visit.state == VisitState.SIGNED and visit.paid_hours_per_week == 6
     assert _put(client, key, payload(placement)).status_code == 200  # the same content is still a replay
+
+
+def test_changed_content_after_the_first_signature_is_refused(client, setup):
+    """With one of two signatures given, is changed content refused (409, naming the signer), the row and
+    the signature unchanged, and the signature bound to the content it was given for?"""
+    _, placement = setup
+    key = uuid.uuid4()
+    _put(client, key, payload(placement))
+    body = {"name": "Hanne Jensen", "strokes": STROKES, "width": 500, "height": 200}
+    assert client.put(f"/api/v1/visits/{key}/signatures/company_contact", json=body).status_code == 201
+    response = _put(client, key, payload(placement, paid_hours_per_week=20))
+    assert response.status_code == 409
+    assert "Hanne Jensen har allerede skrevet under" in response.json["message"]
+    assert "trække underskrifterne tilbage" in response.json["message"]
+    visit = db.session.scalar(sa.select(Visit))
+    assert visit.state == VisitState.COMPLETED and visit.paid_hours_per_week == 6
+    [signature] = visit.signatures
+    assert signature.content_hash == visit.content_hash
+    assert _put(client, key, payload(placement)).status_code == 200  # the same content is still a replay
+
+
+def test_a_signature_for_content_that_has_changed_is_refused(client, setup):
+    """Is a signature that names the content hash it was shown refused once the visit has changed since
+    (409, nothing stored), and taken when the hash is the visit's own?"""
+    _, placement = setup
+    key = uuid.uuid4()
+    shown = _put(client, key, payload(placement)).json["content_hash"]
+    now = _put(client, key, payload(placement, paid_hours_per_week=8)).json["content_hash"]
+    assert shown != now
+    url = f"/api/v1/visits/{key}/signatures/company_contact"
+    body = {"name": "Hanne Jensen", "strokes": STROKES, "width": 500, "height": 200}
+    response = client.put(url, json={**body, "content_hash": shown})
+    assert response.status_code == 409 and response.json["error"] == "changed"
+    assert "ændret, efter at siden blev åbnet" in response.json["message"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 0
+    assert client.put(url, json={**body, "content_hash": now}).status_code == 201
 
 
 @pytest.mark.parametrize(

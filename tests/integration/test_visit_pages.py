@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Role, ScheduledVisit, SigningToken, Visit, VisitState
+from app.models import AuditAction, AuditEvent, Role, ScheduledVisit, SigningToken, Visit, VisitState
 from app.models.base import utcnow
 from tests.factories import make_user
 from tests.visit_helpers import STROKES, course, payload
@@ -108,6 +108,41 @@ def test_a_signed_visit_is_corrected_by_an_addendum(client, setup):
     assert "Tillæg til besøget" in client.get(f"/besoeg/{addendum}").text
 
 
+def test_signatures_given_are_withdrawn_before_the_visit_can_change(client, setup):
+    """With one of two signatures, does "Ret" lead to a page that names the signer, does withdrawing
+    remove the signature (logged) and open the form, and does the changed visit then save?"""
+    _, placement = setup
+    key = _create(client, placement)
+    assert _sign(client, key).status_code == 201
+    page = client.get(f"/besoeg/{key}")
+    assert "Ret (trækker underskrifterne tilbage)" in page.text
+    assert f'href="/besoeg/{key}/ret"' not in page.text
+    withdraw = f"/besoeg/{key}/traek-underskrifter-tilbage"
+    assert client.get(f"/besoeg/{key}/ret").headers["Location"] == withdraw
+    confirm = client.get(withdraw)
+    assert confirm.status_code == 200 and "Hanne Jensen" in confirm.text
+    response = client.post(withdraw)
+    assert response.status_code == 303 and response.headers["Location"] == f"/besoeg/{key}/ret"
+    assert "Underskrifterne fra Hanne Jensen er trukket tilbage" in client.get(f"/besoeg/{key}/ret").text
+    visit = db.session.scalar(sa.select(Visit))
+    assert visit.signatures == [] and visit.state == VisitState.COMPLETED
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.object_type == "signature"))
+    assert event.action == AuditAction.DELETE and event.citizen_id == placement.citizen_id
+    changed = client.put(f"/api/v1/visits/{key}", json=payload(placement, paid_hours_per_week=8))
+    assert changed.status_code == 200
+
+
+def test_a_fully_signed_visit_keeps_its_signatures(client, setup):
+    """Is withdrawing refused once everyone has signed (the visit is corrected by an addendum)?"""
+    _, placement = setup
+    key = _create(client, placement)
+    _sign(client, key)
+    _sign(client, key, "citizen")
+    response = client.post(f"/besoeg/{key}/traek-underskrifter-tilbage")
+    assert response.status_code == 303 and response.headers["Location"] == f"/besoeg/{key}"
+    assert len(db.session.scalar(sa.select(Visit)).signatures) == 2
+
+
 def test_an_addendum_must_point_at_a_signed_visit(client, setup):
     """Is an addendum to an unsigned visit refused?"""
     _, placement = setup
@@ -132,6 +167,8 @@ def test_signing_through_the_link_on_another_device(app, client, setup):
     assert page.status_code == 200
     assert "Note om ansvarlighed" in page.text and "Log ud" not in page.text
     assert page.headers["Cache-Control"] == "no-store"
+    visit = db.session.scalar(sa.select(Visit))
+    assert f'data-content-hash="{visit.content_hash}"' in page.text  # what the signer is shown
     body = {"name": "Hanne Jensen", "strokes": STROKES, "width": 500, "height": 200}
     assert tablet.put(path, json=body).status_code == 201
     visit = db.session.scalar(sa.select(Visit))
@@ -165,6 +202,23 @@ def test_a_failed_signature_does_not_use_up_the_link(app, client, setup):
         == 422
     )
     assert tablet.get(path).status_code == 200
+
+
+def test_a_tablet_page_opened_before_a_change_cannot_sign_the_changed_visit(app, client, setup):
+    """Changed after the company opened the link: is the signature refused (409, in Danish), the link
+    kept, and taken once the page is opened again?"""
+    _, placement = setup
+    key = _create(client, placement)
+    path = _link(client, key)
+    tablet = app.test_client()
+    shown = re.search(r'data-content-hash="([0-9a-f]{64})"', tablet.get(path).text).group(1)
+    changed = client.put(f"/api/v1/visits/{key}", json=payload(placement, paid_hours_per_week=8))
+    assert changed.status_code == 200
+    body = {"name": "Hanne Jensen", "strokes": STROKES, "width": 500, "height": 200}
+    refused = tablet.put(path, json={**body, "content_hash": shown})
+    assert refused.status_code == 409 and "Åbn siden igen" in refused.json["message"]
+    shown = re.search(r'data-content-hash="([0-9a-f]{64})"', tablet.get(path).text).group(1)
+    assert tablet.put(path, json={**body, "content_hash": shown}).status_code == 201
 
 
 def test_an_unknown_link_is_404(client, app):
