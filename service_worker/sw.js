@@ -50,7 +50,7 @@ async function prepareDay(urls, port) {
     if (new URL(url, self.location.origin).origin !== self.location.origin) continue;
     try {
       const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
-      if (response.ok && !response.redirected) {
+      if (response.ok && !response.redirected && isCacheablePage(new Request(url), response)) {
         await cache.put(new Request(url), response);
         kept += 1;
       }
@@ -126,12 +126,13 @@ function isNetworkOnly(request, url) {
 }
 
 // Pages: the network first (they show personal data that changes), the last copy when offline, and the
-// offline page when there is none.
+// offline page when there is none. A page the server marks no-store is never kept (other roles' than the
+// jobformidler's, signing links, the log-in).
 async function navigation(request) {
   const cache = await caches.open(PAGES_CACHE);
   try {
     const response = await fetch(request);
-    if (response.ok && !response.redirected && isCacheablePage(request)) {
+    if (response.ok && !response.redirected && isCacheablePage(request, response)) {
       cache.put(request, response.clone());
     }
     return response;
@@ -144,9 +145,10 @@ async function navigation(request) {
   }
 }
 
-function isCacheablePage(request) {
+function isCacheablePage(request, response) {
+  if (/no-store/.test(response.headers.get("Cache-Control") || "")) return false;
   const path = new URL(request.url).pathname;
-  return !path.startsWith("/login") && !path.startsWith("/s/") && !path.startsWith("/admin");
+  return !path.startsWith("/login") && !path.startsWith("/s/");
 }
 
 // Static files: the cache first; they change only with a new version, which brings a new cache.

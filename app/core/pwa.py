@@ -8,9 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template
+from flask_login import current_user
 
 from app import __version__
 from app.config import BASE_DIR
+from app.models import Role
 
 bp = Blueprint("pwa", __name__)
 
@@ -52,6 +54,21 @@ def current_app_static() -> str:
 
 def sw_version() -> str:
     return _built(current_app_static())[0]
+
+
+@bp.after_app_request
+def keep_only_field_pages(response: Response) -> Response:
+    """The service worker keeps the pages a jobformidler has seen, for the field with no network. Other
+    roles' pages (the team's citizens, the access log, accounts) are not for keeping on a device: they
+    are marked no-store, which the service worker honours as well as the browser."""
+    if (
+        response.mimetype == "text/html"
+        and "Cache-Control" not in response.headers
+        and current_user.is_authenticated
+        and current_user.role != Role.JOBFORMIDLER
+    ):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/sw.js")

@@ -1,10 +1,13 @@
 """The installable, offline-capable app in Debian's Chromium."""
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from app.extensions import db
+from app.models import Citizen, Role
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
-from tests.factories import PASSWORD, make_citizen, make_user
+from tests.factories import PASSWORD, make_citizen, make_team, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -16,12 +19,12 @@ def user(app):
     return me
 
 
-def _login(page: Page, server: str) -> None:
+def _login(page: Page, server: str, username: str = "jobformidler") -> None:
     page.goto(server + "/login")
-    page.get_by_label("Brugernavn").fill("jobformidler")
+    page.get_by_label("Brugernavn").fill(username)
     page.get_by_label("Adgangskode").fill(PASSWORD)
     page.get_by_role("button", name="Log ind").click()
-    expect(page.get_by_role("heading", name="Min sagsstamme")).to_be_visible()
+    expect(page.get_by_role("button", name="Log ud")).to_be_visible()
 
 
 def _controlled(page: Page) -> None:
@@ -99,3 +102,35 @@ def test_log_out_wipes_the_device(page: Page, server: str, user):
         "() => caches.keys().then(k => k.filter(x => x.startsWith('eftervaern-')).length === 0)"
     )
     assert page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))") == []
+
+
+KEPT_PAGES = """async () => {
+    const names = (await caches.keys()).filter((name) => name.startsWith("eftervaern-pages-"));
+    const kept = [];
+    for (const name of names) {
+        const cache = await caches.open(name);
+        for (const request of await cache.keys()) kept.push(new URL(request.url).pathname);
+    }
+    return kept;
+}"""
+
+
+def test_a_leders_pages_are_not_kept_on_the_device(page: Page, server: str, user, context):
+    """The service worker keeps a jobformidler's pages for the field; does it keep none of a leder's
+    (the team's citizens), so that offline they give the offline page?"""
+    team = make_team(name="Virksomhedsteamet")
+    user.team = team
+    make_user(Role.SUPERVISOR, username="leder", team=team)
+    db.session.commit()
+    _login(page, server, "leder")
+    _controlled(page)
+    citizen = db.session.scalar(sa.select(Citizen))
+    for path in ("/leder", "/borgere", f"/borgere/{citizen.id}"):
+        page.goto(server + path)
+        expect(page.get_by_role("button", name="Log ud")).to_be_visible()
+    page.wait_for_timeout(500)  # the worker stores a page after answering with it
+    assert page.evaluate(KEPT_PAGES) == []
+    context.set_offline(True)
+    page.goto(server + "/borgere")
+    expect(page.get_by_role("heading", name="Ingen forbindelse")).to_be_visible()
+    context.set_offline(False)

@@ -5,8 +5,12 @@ import re
 import shutil
 import struct
 
+import pytest
+
 from app.config import BASE_DIR
 from app.core import pwa
+from app.models import Role
+from tests.factories import make_team, make_user
 
 
 def test_service_worker_is_served_at_the_root_with_its_version(client):
@@ -65,3 +69,24 @@ def test_pages_link_the_manifest_and_register_no_inline_script(client):
     """Does every page link the manifest and load the worker's registration from a file?"""
     page = client.get("/login").text
     assert 'rel="manifest"' in page and "/static/js/pwa.js" in page
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "kept"),
+    [
+        (Role.JOBFORMIDLER, "/", True),
+        (Role.JOBFORMIDLER, "/borgere", True),
+        (Role.SUPERVISOR, "/leder", False),
+        (Role.SUPERVISOR, "/borgere", False),
+        (Role.ADMIN, "/admin/brugere", False),
+    ],
+)
+def test_only_a_jobformidlers_pages_may_be_kept_on_the_device(client, auth, app, role, path, kept):
+    """Is every page of a leder or an administrator marked no-store (the service worker keeps none of
+    them), and a jobformidler's page left for the worker to keep for the field?"""
+    team = make_team()
+    make_user(role, username="someone", team=team if role != Role.ADMIN else None)
+    auth.login("someone")
+    response = client.get(path)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert ("no-store" not in response.headers.get("Cache-Control", "")) is kept
