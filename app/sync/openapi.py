@@ -108,6 +108,18 @@ SIGNATURE = {
 }
 
 
+CONSENT = {
+    "type": "object",
+    "required": ["name", "note"],
+    "description": "For a signer who cannot draw a signature: how they gave consent, recorded by the "
+    "jobformidler (who is named in the sealed summary). Stands in for that role's signature.",
+    "properties": {
+        "name": {"type": "string", "maxLength": 120},
+        "note": {"type": "string", "minLength": 10, "maxLength": 1000},
+    },
+}
+
+
 def _responses(*codes: int | str) -> dict[str, Any]:
     described = {
         200: ("The stored visit (an identical replay stores nothing new).", "VisitState"),
@@ -141,6 +153,12 @@ def spec() -> dict[str, Any]:
         "in": "path",
         "required": True,
         "schema": {"type": "string", "format": "uuid"},
+    }
+    role_param = {
+        "name": "role",
+        "in": "path",
+        "required": True,
+        "schema": {"enum": ["company_contact", "citizen", "jobformidler"]},
     }
     return {
         "openapi": "3.1.0",
@@ -193,15 +211,7 @@ def spec() -> dict[str, Any]:
                 },
             },
             "/visits/{uuid}/signatures/{role}": {
-                "parameters": [
-                    uuid_param,
-                    {
-                        "name": "role",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"enum": ["company_contact", "citizen", "jobformidler"]},
-                    },
-                ],
+                "parameters": [uuid_param, role_param],
                 "put": {
                     "operationId": "putSignature",
                     "summary": "Add one signer's signature (idempotent per role)",
@@ -214,12 +224,25 @@ def spec() -> dict[str, Any]:
                     "responses": _responses(200, 201, 401, 403, 404, 409, 422),
                 },
             },
+            "/visits/{uuid}/consents/{role}": {
+                "parameters": [uuid_param, role_param],
+                "put": {
+                    "operationId": "putConsent",
+                    "summary": "Record the consent of a signer who cannot draw (idempotent per role)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Consent"}}},
+                    },
+                    "responses": _responses(200, 201, 401, 403, 404, 409, 422),
+                },
+            },
         },
         "components": {
             "schemas": {
                 "Visit": VISIT,
                 "VisitState": VISIT_STATE,
                 "Signature": SIGNATURE,
+                "Consent": CONSENT,
                 "Error": ERROR,
                 "CsrfToken": {
                     "type": "object",

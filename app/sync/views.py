@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
+from werkzeug.datastructures import MultiDict
 
 from app.auth.access import role_required
 from app.core.timeutil import local_today
@@ -18,7 +19,7 @@ from app.placements.services import get_placement
 from app.sync.openapi import spec
 from app.visits import services
 from app.visits.completion import finish_signed_visit
-from app.visits.forms import formdata_from_json, visit_form_class
+from app.visits.forms import ConsentForm, formdata_from_json, visit_form_class
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
 STATUS = {
@@ -136,6 +137,44 @@ def put_signature(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
     return sign(visit, role, request.get_json(silent=True) or {}, via_token=False)
 
 
+@bp.put("/visits/<uuid:visit_uuid>/consents/<role>")
+@role_required(Role.JOBFORMIDLER)
+def put_consent(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
+    """Consent recorded by the jobformidler for a signer who cannot draw, in place of a signature;
+    the device queues it behind its visit like a drawn signature."""
+    visit = services.find(visit_uuid)
+    if visit is None:
+        return jsonify(error="not_found", message=_("The visit has not reached the server yet.")), 404
+    get_placement(current_user, visit.placement_id, purpose="visit", write=True)
+    try:
+        signer = SignerRole(role)
+    except ValueError:
+        return _invalid({"role": [_("Unknown signer.")]})
+    payload = request.get_json(silent=True)
+    payload = payload if isinstance(payload, dict) else {}
+    fields = MultiDict({key: payload[key] for key in ("name", "note") if isinstance(payload.get(key), str)})
+    # The same form as the visit page's; the API's CSRF check is the X-CSRFToken header (CSRFProtect).
+    form = ConsentForm(formdata=fields, meta={"csrf": False})
+    if not form.validate():
+        return _invalid(form.errors)
+    try:
+        result = services.record_consent(visit, signer, form.name.data, form.note.data, current_user)
+    except services.SignatureError as error:
+        return _invalid({"signature": [str(services.SIGNATURE_MESSAGES[str(error)])]})
+    return _signed(visit, result)
+
+
+def _signed(visit: Visit, result: services.SignResult) -> ResponseReturnValue:
+    """The answer to a signature or consent taken (201), replayed (200) or conflicting (409); the last
+    one a visit needs signs it and makes its summary."""
+    if result.outcome == services.Outcome.CONFLICT:
+        message = _("%(name)s has already signed for this role.", name=result.signature.signer_name)
+        return jsonify(error="conflict", message=message, visit=visit_json(visit)), 409
+    if result.now_signed:
+        finish_signed_visit(visit)
+    return jsonify(visit_json(visit)), STATUS[result.outcome]
+
+
 def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseReturnValue:
     """Validate and store a signature; shared by the jobformidler's device and the signing link."""
     try:
@@ -168,12 +207,7 @@ def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseRet
         if str(error) == "changed":
             return jsonify(error="changed", message=message, visit=visit_json(visit)), 409
         return _invalid({"signature": [message]})
-    if result.outcome == services.Outcome.CONFLICT:
-        message = _("%(name)s has already signed for this role.", name=result.signature.signer_name)
-        return jsonify(error="conflict", message=message, visit=visit_json(visit)), 409
-    if result.now_signed:
-        finish_signed_visit(visit)
-    return jsonify(visit_json(visit)), STATUS[result.outcome]
+    return _signed(visit, result)
 
 
 @bp.get("/openapi.json")

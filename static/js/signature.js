@@ -4,26 +4,66 @@
   "use strict";
 
   // A signed pad gives way to a line that says so (also for signatures already waiting in the outbox).
-  // The pad stays in the page, hidden, for when a waiting signature has to be given again (reset).
+  // The pad (offline: with the consent form beside it) stays in the page, hidden, for when a waiting
+  // signature has to be given again (reset).
   function markSigned(form, message) {
-    let done = form.previousElementSibling;
+    const holder = form.closest(".signer") || form;
+    let done = holder.previousElementSibling;
     if (!done || !done.classList.contains("signature-done")) {
       done = document.createElement("p");
       done.className = "flash flash-success signature-done";
       done.dataset.role = form.dataset.role;
       done.setAttribute("role", "status");
-      form.before(done);
+      holder.before(done);
     }
     done.textContent = message;
-    form.hidden = true;
+    holder.hidden = true;
   }
 
   // The pad again, empty, in place of the line that said it was signed.
   function reset(form) {
-    const done = form.previousElementSibling;
+    const holder = form.closest(".signer") || form;
+    const done = holder.previousElementSibling;
     if (done && done.classList.contains("signature-done")) done.remove();
-    form.hidden = false;
+    holder.hidden = false;
     if (form.clearPad) form.clearPad();
+  }
+
+  // Waiting in the outbox for a visit not yet on the server: a drawn signature or a recorded consent,
+  // one per role, sent right after the visit in the same order, whatever the network does meanwhile.
+  async function queueFor(form, kind, url, body) {
+    const visit = form.dataset.queue;
+    await window.eftervaernOutbox.add({
+      uuid: visit + "/signatures/" + form.dataset.role,
+      kind: kind,
+      visit: visit,
+      dependsOn: visit,
+      url: url.replace("{uuid}", visit),
+      body: JSON.stringify(body),
+      contentType: "application/json",
+    });
+  }
+
+  // Offline, for a signer who cannot draw: the jobformidler records how consent was given (the same
+  // rules as the server's, so that what is queued is taken).
+  function setupConsent(form) {
+    if (form.dataset.ready) return;
+    form.dataset.ready = "1";
+    const error = form.querySelector(".consent-error");
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      const name = form.querySelector('[name="name"]').value.trim();
+      const note = form.querySelector('[name="note"]').value.trim();
+      const problem = !name || name.length > 120 ? form.dataset.msgName
+        : note.length < 10 || note.length > 1000 ? form.dataset.msgNote : "";
+      error.textContent = problem;
+      error.hidden = !problem;
+      if (problem) return;
+      const pad = form.closest(".signer").querySelector(".signature-form");
+      await queueFor(form, "consent", form.dataset.putUrl, { name: name, note: note });
+      markSigned(pad, form.dataset.msgQueued);
+      form.dispatchEvent(new CustomEvent("signature:queued", { bubbles: true }));
+    });
   }
 
   function setup(form) {
@@ -113,19 +153,9 @@
       else markSigned(form, form.dataset.msgDone);
     });
 
-    // Signed on the device before the visit reached the server: the signature waits in the outbox behind
-    // its visit and is sent right after it, in the same order, whatever the network does meanwhile.
+    // Signed on the device before the visit reached the server: the signature waits in the outbox.
     async function queue(body) {
-      const visit = form.dataset.queue;
-      const url = form.dataset.putUrl.replace("{uuid}", visit);
-      await window.eftervaernOutbox.add({
-        uuid: visit + "/signatures/" + form.dataset.role,
-        visit: visit,
-        dependsOn: visit,
-        url: url,
-        body: JSON.stringify(body),
-        contentType: "application/json",
-      });
+      await queueFor(form, "signature", form.dataset.putUrl, body);
       markSigned(form, form.dataset.msgQueued);
       form.dispatchEvent(new CustomEvent("signature:queued", { bubbles: true }));
     }
@@ -135,6 +165,7 @@
     document.querySelectorAll(".signature-form").forEach(function (form) {
       if (form.offsetParent !== null) setup(form); // a hidden pad is set up when it is shown (its size is 0)
     });
+    document.querySelectorAll(".consent-form").forEach(setupConsent);
   }
   window.eftervaernSignatures = { init: init, markSigned: markSigned, reset: reset };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

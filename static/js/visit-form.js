@@ -194,10 +194,13 @@
       const section = document.getElementById("offline-signing");
       if (!section) return;
       section.hidden = false;
+      section.querySelectorAll(".consent-form").forEach((consent) => { consent.dataset.queue = form.dataset.uuid; });
       for (const pad of section.querySelectorAll(".signature-form")) {
         pad.dataset.queue = form.dataset.uuid;
         const waiting = await window.eftervaernOutbox.pending(form.dataset.uuid + "/signatures/" + pad.dataset.role);
-        if (waiting) window.eftervaernSignatures.markSigned(pad, pad.dataset.msgQueued);
+        if (!waiting) continue;
+        const consent = waiting.kind === "consent" && pad.closest(".signer").querySelector(".consent-form");
+        window.eftervaernSignatures.markSigned(pad, (consent || pad).dataset.msgQueued);
       }
       if (window.eftervaernSignatures) window.eftervaernSignatures.init();
       form.querySelector(".sticky-actions").hidden = true;

@@ -100,6 +100,7 @@ def test_a_visit_prepared_filled_and_signed_offline_arrives_once_with_its_pdf(
     online the server holds it once, with every field and both signatures, and its sealed summary."""
     uuid = _complete_offline(page, server, context)
     expect(page.get_by_role("heading", name="Underskrifter på enheden")).to_be_visible()
+    expect(page.get_by_role("button", name="Gem og gå til underskrifter")).to_be_hidden()  # the form waits
     _sign_offline(page, "company_contact")
     _sign_offline(page, "citizen")
     screenshot(page, "offline-signed-phone")
@@ -127,6 +128,40 @@ def test_a_visit_prepared_filled_and_signed_offline_arrives_once_with_its_pdf(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 2
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 1
     assert visit.scheduled_visit_id is not None
+
+
+def test_a_citizen_who_cannot_draw_consents_offline(page: Page, server: str, today_visit, context):
+    """Offline, the company contact draws and the citizen's consent is recorded instead (a refused note
+    first, kept as typed); through a reload it waits; online the visit is signed by both, the consent
+    recorded by the jobformidler, and its sealed summary is made."""
+    uuid = _complete_offline(page, server, context)
+    _sign_offline(page, "company_contact")
+    page.locator(".signer[data-role='citizen']").get_by_text("Kan ikke tegne en underskrift").click()
+    consent = page.locator("#offline-citizen-consent-form")
+    consent.get_by_label("Hvordan blev samtykket givet?").fill("Ja")
+    consent.get_by_role("button", name="Registrér samtykke").click()
+    expect(consent.locator(".consent-error")).to_have_text(
+        "Skriv med 10 til 1.000 tegn, hvordan samtykket blev givet."
+    )
+    note = "Referatet blev læst højt; Ali godkendte det mundtligt."
+    consent.get_by_label("Hvordan blev samtykket givet?").fill(note)
+    consent.get_by_role("button", name="Registrér samtykke").click()
+    expect(page.locator(".signature-done[data-role='citizen']")).to_contain_text("Samtykket er registreret")
+    screenshot(page, "offline-consent-phone")
+    page.reload()
+    expect(page.locator(".signature-done[data-role='citizen']")).to_contain_text("Samtykket er registreret")
+    expect(page.locator(".signature-done")).to_have_count(2)
+
+    context.set_offline(False)
+    page.evaluate("() => window.eftervaernOutbox.flush()")
+    page.wait_for_function(WAITING_NONE, timeout=30000)
+    expect(page.get_by_role("link", name="Åbn det forseglede referat (PDF)")).to_be_visible(timeout=20000)
+    [visit] = _visits()
+    assert str(visit.uuid) == uuid and visit.state in (VisitState.SIGNED, VisitState.DELIVERED)
+    signers = {s.signer_role: s for s in visit.signatures}
+    assert signers[SignerRole.CITIZEN].consent_note == note
+    assert signers[SignerRole.CITIZEN].recorded_by.username == "jobformidler"
+    assert signers[SignerRole.COMPANY_CONTACT].strokes
 
 
 def test_signatures_given_offline_go_with_a_visit_the_server_refuses(

@@ -122,3 +122,33 @@ def test_record_consent_is_idempotent_and_logged(completed):
     assert [(e.citizen_id, e.user_id) for e in events][-1:] == [(visit.placement.citizen_id, me.id)]
     with pytest.raises(services.SignatureError):
         services.record_consent(visit, services.SignerRole.JOBFORMIDLER, "Mette", NOTE, me)
+
+
+def test_consent_through_the_api_as_the_device_queues_it(client, completed):
+    """PUT /consents/<role>, as the offline form queues it: refused with the form's Danish errors when
+    incomplete, stored once (201, then 200 for a replay), 409 for a different record, and it signs the
+    visit with the last required role."""
+    visit, me = completed
+    url = f"/api/v1/visits/{visit.uuid}/consents/citizen"
+    short = client.put(url, json={"name": "Ali Khan", "note": "Ja"})
+    assert short.status_code == 422
+    assert short.json["errors"]["note"] == ["Skriv med 10 til 1.000 tegn, hvordan samtykket blev givet."]
+    assert client.put(url, json={"note": NOTE}).json["errors"]["name"] == ["Skriv underskriverens navn."]
+    assert client.put(url, json={"name": "Ali Khan", "note": NOTE}).status_code == 201
+    assert client.put(url, json={"name": "Ali Khan", "note": NOTE}).status_code == 200
+    assert client.put(url, json={"name": "Ali Khan", "note": NOTE + " Igen."}).status_code == 409
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 1
+    client.put(
+        f"/api/v1/visits/{visit.uuid}/signatures/company_contact",
+        json={"name": "Hanne Jensen", "strokes": STROKES, "width": 500, "height": 200},
+    )
+    db.session.expire_all()
+    visit = db.session.get(Visit, visit.id)
+    assert visit.state in (VisitState.SIGNED, VisitState.DELIVERED)
+    [consent] = [s for s in visit.signatures if s.is_recorded_consent]
+    assert consent.recorded_by == me and consent.content_hash == visit.content_hash
+
+
+def test_consent_for_a_visit_not_yet_on_the_server_is_404(client, completed):
+    response = client.put(f"/api/v1/visits/{uuid.uuid4()}/consents/citizen", json={"name": "A", "note": NOTE})
+    assert response.status_code == 404 and response.json["error"] == "not_found"
