@@ -49,6 +49,9 @@ class Config:
     SIGNING_TOKEN_HOURS = _env_int("SIGNING_TOKEN_HOURS", 24)
 
     # Summaries by e-mail, the fallback channel the municipality configures (Digital Post is not built).
+    # Off ("0") where the municipality does not allow e-mail for summaries: nothing is planned or sent,
+    # and the visit page says to send the sealed PDF through the municipality's own secure channel.
+    DELIVERY_EMAIL_ENABLED = os.environ.get("DELIVERY_EMAIL_ENABLED", "1") == "1"
     SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
     SMTP_PORT = _env_int("SMTP_PORT", 25)
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME") or None

@@ -37,12 +37,20 @@ VERIFY_ENDPOINT = "reports.verify"
 RECIPIENT_ORDER = (SignerRole.COMPANY_CONTACT, SignerRole.CITIZEN)
 
 
+def email_enabled() -> bool:
+    """Does this installation send summaries by e-mail (DELIVERY_EMAIL_ENABLED)?"""
+    return bool(current_app.config.get("DELIVERY_EMAIL_ENABLED", True))
+
+
 def plan_deliveries(document: Document) -> list[Delivery]:
     """One delivery per recipient with an e-mail address: the course's contact person and the citizen.
+    None while e-mail is switched off.
 
     Idempotent: a recipient who already has a delivery of this document does not get a second one.
     Returns all the document's deliveries.
     """
+    if not email_enabled():
+        return ordered(document.deliveries)
     placement = document.visit.placement
     wanted = []
     contact = placement.contact_person
@@ -92,7 +100,11 @@ def attempt(delivery: Delivery, *, now: datetime | None = None, user: User | Non
     now = now or utcnow()
     # Composed and sent before anything is changed: no write transaction stays open (on SQLite it would
     # lock the database) while the mail server takes its time.
+    switched_off = delivery.channel == "email" and not email_enabled()
     try:
+        if switched_off:  # planned before e-mail was switched off: it does not go, now or later
+            with force_locale("da"):
+                raise DeliveryError(_("E-mail is switched off in this installation."))
         channel_for(delivery.channel).send(compose(delivery))
     except DeliveryError as exc:
         error: str | None = exc.reason
@@ -108,7 +120,7 @@ def attempt(delivery: Delivery, *, now: datetime | None = None, user: User | Non
     else:
         delivery.status = DeliveryStatus.FAILED
         delivery.last_error = error[:1000]
-        delivery.next_attempt_at = next_attempt_at(delivery.attempts, now)
+        delivery.next_attempt_at = None if switched_off else next_attempt_at(delivery.attempts, now)
     audit.record(
         AuditAction.EXPORT,
         "summary",

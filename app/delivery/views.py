@@ -51,7 +51,8 @@ def _fragment(visit: Visit, can_resend: bool, message: str | None = None) -> str
     return render_template(
         "delivery/_deliveries.html",
         groups=[(doc, services.ordered(doc.deliveries)) for doc in reversed(visit.documents)],
-        can_resend=can_resend,
+        can_resend=can_resend and services.email_enabled(),
+        email_enabled=services.email_enabled(),
         message=message,
         role_label=lambda role: str(SIGNER_ROLE.get(role, role)),
         status_text=status_text,

@@ -297,6 +297,32 @@ def test_fragment_without_summary_or_addresses(app, client, auth):
     assert "hverken" in text.lower() and "Send igen" not in text
 
 
+def test_with_email_switched_off_nothing_is_planned_or_sent(app, mail, client, auth):
+    """DELIVERY_EMAIL_ENABLED off: does a delivery planned before the switch fail once with the reason and
+    no further attempt, is nothing planned for a new summary, and does the page say what to do instead?"""
+    document = _document()
+    services.plan_deliveries(document)
+    app.config["DELIVERY_EMAIL_ENABLED"] = False
+    services.deliver_document(document)
+    for delivery in document.deliveries:
+        assert delivery.status == DeliveryStatus.FAILED and delivery.next_attempt_at is None
+        assert delivery.last_error == "E-mail er slået fra i denne installation."
+    assert services.retry_due(utcnow() + timedelta(days=2)) == 0
+    assert mail.messages == [] and document.visit.state == VisitState.SIGNED
+    auth.login("mette")
+    assert "Send igen" not in client.get(f"/besoeg/{document.visit.uuid}/leveringer").text
+
+    pdf = b"%PDF-1.7 remade"
+    remade = Document(
+        visit=document.visit, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), reference="EV-NEW"
+    )
+    db.session.add(remade)
+    db.session.commit()
+    assert services.deliver_document(remade) == [] and remade.deliveries == []
+    text = client.get(f"/besoeg/{document.visit.uuid}/leveringer").text
+    assert "sender ikke referater med e-mail" in text and "Digital Post" in text
+
+
 def test_resend_button_via_htmx_answers_the_fragment_and_sends(app, mail, client, auth):
     """Does 'Send igen' from htmx send another copy and answer with the refreshed fragment?"""
     document = _document()
