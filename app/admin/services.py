@@ -177,6 +177,20 @@ def rename_team(team: Team, name: str, by: User | None = None) -> Team:
     return team
 
 
+def delete_team(team: Team, by: User | None = None) -> str:
+    """Remove a team nobody active belongs to (a reorganisation, a name given by mistake). Deactivated
+    accounts that were in it are left without a team; their history keeps their name. Returns the
+    team's name."""
+    if any(member.is_active_account for member in team.members):
+        raise AdminError(_("Move the team's active members to another team first."))
+    for member in list(team.members):
+        member.team = None
+    record_account_change(AuditAction.DELETE, team, by)
+    db.session.delete(team)
+    db.session.commit()
+    return team.name
+
+
 def jobformidlere(except_id: int | None = None, team_id: int | None = None) -> list[User]:
     """Active jobformidlere who can take over citizens (of one team, when `team_id` is given)."""
     query = sa.select(User).where(User.role == Role.JOBFORMIDLER, User.is_active_account.is_(True))

@@ -185,6 +185,20 @@ def edit_team(team_id: int) -> ResponseReturnValue:
     return render_template("admin/team_form.html", form=form, team=team), status
 
 
+@bp.post("/teams/<int:team_id>/slet")
+@role_required(Role.ADMIN)
+def delete_team(team_id: int) -> ResponseReturnValue:
+    """Delete a team with no active members."""
+    team = db.get_or_404(Team, team_id)
+    try:
+        name = services.delete_team(team, by=current_user)
+    except services.AdminError as error:
+        flash(error.message, "error")
+        return redirect(url_for("admin.edit_team", team_id=team.id), code=303)
+    flash(_("The team %(name)s was deleted.", name=name), "success")
+    return redirect(url_for("admin.users", _anchor="teams"), code=303)
+
+
 @bp.post("/brugere/<int:user_id>/laas-op")
 @role_required(Role.ADMIN)
 def unlock_user(user_id: int) -> ResponseReturnValue:

@@ -247,6 +247,24 @@ def test_a_team_is_renamed_and_a_taken_name_is_explained(client, admin, team):
     )  # own name
 
 
+def test_an_empty_team_is_deleted_from_its_page_and_the_log_says_so(client, admin, team):
+    """Does the team page refuse to delete a team with an active member (no button), delete an empty
+    one, and does the access log then name the deleted team?"""
+    member = make_user(Role.JOBFORMIDLER, username="mette", team=team)
+    page = client.get(f"/admin/teams/{team.id}").text
+    assert "Slet Team Øst" not in page and "kan ikke slettes" in page
+    refused = client.post(f"/admin/teams/{team.id}/slet", follow_redirects=True)
+    assert "Flyt først teamets aktive medlemmer til et andet team." in refused.text
+    member.is_active_account = False
+    db.session.commit()
+    team_id = team.id
+    assert "Slet Team Øst" in client.get(f"/admin/teams/{team_id}").text
+    done = client.post(f"/admin/teams/{team_id}/slet", follow_redirects=True)
+    assert "Teamet Team Øst er slettet." in done.text
+    assert client.get(f"/admin/teams/{team_id}").status_code == 404
+    assert f"Team: slettet (nr. {team_id})" in client.get("/adgangslog").text
+
+
 def test_a_leder_evens_out_the_teams_caseloads_within_the_team(app, client, auth, team):
     """A leder moves citizens between the team's jobformidlere: colleagues of another team are neither
     offered nor accepted, another team's jobformidler answers 404, and a jobformidler gets 403."""

@@ -258,3 +258,24 @@ def test_a_supervisor_moves_citizens_within_their_own_team_only(admin):
         services.move_citizens([make_citizen(stranger).id], stranger, colleague, by=leder)
     assert services.move_citizens([citizen.id], giver, colleague, by=leder).moved == 1
     assert services.move_citizens([citizen.id], colleague, stranger, by=admin).moved == 1  # any team
+
+
+def test_only_a_team_with_no_active_members_is_deleted(admin):
+    """Is a team with an active member kept (with the reason), and one whose members are all
+    deactivated deleted, logged, its former members left without a team?"""
+    team = services.create_team("Team Vest", by=admin)
+    member = make_user(Role.SUPERVISOR, username="leder", team=team)
+    with pytest.raises(services.AdminError, match="aktive medlemmer til et andet team"):
+        services.delete_team(team, by=admin)
+    member.is_active_account = False
+    db.session.commit()
+    team_id = team.id
+    assert services.delete_team(team, by=admin) == "Team Vest"
+    assert db.session.get(type(team), team_id) is None and member.team is None
+    event = db.session.scalar(sa.select(AuditEvent).order_by(AuditEvent.id.desc()))
+    assert (event.action, event.object_type, event.object_id, event.user_id) == (
+        AuditAction.DELETE,
+        "team",
+        team_id,
+        admin.id,
+    )
