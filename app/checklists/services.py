@@ -122,6 +122,7 @@ def new_draft(user: User) -> ChecklistTemplate:
         version=version,
         status=TemplateStatus.DRAFT,
         parent_id=source.id,
+        created_by_id=user.id,
         required_signers=list(source.required_signers),
         rating_scale=[dict(option) for option in source.rating_scale],
         items=[
@@ -149,7 +150,7 @@ def new_draft(user: User) -> ChecklistTemplate:
     return draft
 
 
-def publish(template: ChecklistTemplate) -> None:
+def publish(template: ChecklistTemplate, user: User | None = None) -> None:
     """The draft becomes the version new visits use; the previously published one is superseded."""
     check_editable(template)
     if hours_item(template) is None:
@@ -160,6 +161,7 @@ def publish(template: ChecklistTemplate) -> None:
         previous.status = TemplateStatus.SUPERSEDED
     template.status = TemplateStatus.PUBLISHED
     template.published_at = utcnow()
+    template.published_by_id = user.id if user is not None else None
     db.session.commit()
     current_app.logger.info("Checklist version %s published", template.version)
 

@@ -222,7 +222,7 @@ def publish(template_id: int) -> ResponseReturnValue:
     """Publish the draft: new visits use it from now on."""
     template = db.get_or_404(ChecklistTemplate, template_id)
     try:
-        services.publish(template)
+        services.publish(template, current_user)
     except services.ChecklistRuleError as error:
         return _refused(template, error)
     flash(

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import UTCDateTime, created_at_column, str_enum
+
+if TYPE_CHECKING:
+    from app.models.user import User
 
 
 class TemplateStatus(enum.StrEnum):
@@ -38,7 +42,12 @@ class ChecklistTemplate(db.Model):
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("checklist_templates.id"))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
+    # Who made the version and who published it (none for the default version the app installs).
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
     items: Mapped[list[ChecklistItem]] = relationship(
         back_populates="template", order_by="ChecklistItem.position", cascade="all, delete-orphan"
     )

@@ -271,6 +271,7 @@ def test_the_whole_flow(client, admin):
     assert response.status_code == 303 and response.headers["Location"].endswith(draft_url)
     published = client.post(f"/admin/skabeloner/{draft.id}/udgiv", follow_redirects=True)
     assert "Version 2 er udgivet." in published.text
+    assert f"af {admin.full_name}" in published.text and "Udarbejdet af" in published.text
 
     current = services.published_template()
     assert (current.id, current.version, current.name) == (draft.id, 2, "Opfølgning, 2027")

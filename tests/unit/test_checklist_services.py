@@ -74,11 +74,15 @@ def test_the_draft_is_numbered_after_the_newest_version(admin):
     assert (v3.version, v3.name, v3.parent_id) == (3, "Midtvejsevaluering", v2.id)
 
 
-def test_publish_supersedes_the_previous_version(draft):
-    """Does publishing make the draft the published version and the old one superseded?"""
+def test_publish_supersedes_the_previous_version(draft, admin):
+    """Does publishing make the draft the published version and the old one superseded, and does the
+    version keep who made it and who published it?"""
     v1 = db.session.scalar(sa.select(ChecklistTemplate).where(ChecklistTemplate.version == 1))
-    services.publish(draft)
+    publisher = make_user(Role.ADMIN)
+    services.publish(draft, publisher)
     assert draft.status == TemplateStatus.PUBLISHED and draft.published_at is not None
+    assert (draft.created_by, draft.published_by) == (admin, publisher)
+    assert (v1.created_by, v1.published_by) == (None, None)  # the default version the app installs
     assert v1.status == TemplateStatus.SUPERSEDED
     assert services.published_template().id == draft.id
 
