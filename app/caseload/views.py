@@ -11,13 +11,13 @@ from wtforms.fields.choices import SelectChoice
 
 from app.admin import services as admin
 from app.admin.forms import MoveCitizensForm, apply_error
-from app.audit.services import record
+from app.audit.pages import shown_and_logged
 from app.auth.access import role_required
 from app.caseload import services
 from app.caseload.forms import CitizenForm, status_choices
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.models import AuditAction, CitizenStatus, Role, User
+from app.models import CitizenStatus, Role, User
 from app.supervision.charts import hours_chart
 from app.supervision.hours import hours_trajectory, rule_225
 
@@ -207,10 +207,12 @@ def move_citizens(user_id: int) -> ResponseReturnValue:
                 )
             back = url_for("admin.edit_user", user_id=user.id) if current_user.role == Role.ADMIN else None
             return redirect(back or url_for("caseload.team", jobformidler=user.id), code=303)
-    html = render_template("caseload/move_citizens.html", form=form, user=user, citizens=citizens)
-    # The page shows the citizens' names and case references: a use of their data (rendered first, so
-    # that the commit does not expire what the template reads).
-    if citizens:
-        record(AuditAction.READ, "transfer", citizen_ids=[c.id for c in citizens], object_type="caseload")
-        db.session.commit()
+    # The page shows the citizens' names and case references: a use of their data.
+    html = shown_and_logged(
+        "caseload/move_citizens.html",
+        {"form": form, "user": user, "citizens": citizens},
+        citizen_ids=[c.id for c in citizens],
+        object_type="caseload",
+        purpose="transfer",
+    )
     return html, 422 if form.is_submitted() else 200

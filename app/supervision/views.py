@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.audit import services as audit
+from app.audit.pages import shown_and_logged
 from app.auth.access import role_required
 from app.caseload.services import visible_citizens
 from app.core.timeutil import local_today
@@ -36,33 +37,6 @@ def _page_or_fragment(page: str, fragment: str, target: str) -> str:
     return fragment if request.htmx and request.htmx.target == target else page
 
 
-def _shown_and_logged(
-    template: str,
-    context: dict,
-    *,
-    citizen_ids: list[int],
-    object_type: str,
-    action: AuditAction = AuditAction.READ,
-    purpose: str = "review",
-    search_term: str | None = None,
-) -> str:
-    """Render a page that shows citizens' data, then log that use of it (one event per citizen shown).
-
-    Rendered before the log is committed: a commit expires the loaded rows, and reloading them one by one
-    would cost more than the page.
-    """
-    body = render_template(template, **context)
-    audit.record(
-        action,
-        purpose,
-        citizen_ids=citizen_ids or [None],
-        object_type=object_type,
-        search_term=search_term,
-    )
-    db.session.commit()
-    return body
-
-
 @bp.route("/leder")
 @role_required(Role.SUPERVISOR)
 def overview() -> ResponseReturnValue:
@@ -83,7 +57,7 @@ def overview() -> ResponseReturnValue:
     template = _page_or_fragment(
         "supervision/dashboard.html", "supervision/_dashboard_body.html", "dashboard-body"
     )
-    return _shown_and_logged(
+    return shown_and_logged(
         template, context, citizen_ids=[gap.citizen_id for gap in board.gaps], object_type="dashboard"
     ), VARY
 
@@ -126,7 +100,7 @@ def indicator_citizens(key: str) -> ResponseReturnValue:
         "end": end,
         "member": member,
     }
-    return _shown_and_logged(
+    return shown_and_logged(
         "supervision/indicator.html", context, citizen_ids=[c.id for c in citizens], object_type="indicator"
     )
 
@@ -149,7 +123,7 @@ def visit_history() -> ResponseReturnValue:
     page = history.history_page(current_user, form.filter(), _page_number())
     context = {"form": form, "page": page, "query": _query_without_page()}
     template = _page_or_fragment("supervision/history.html", "supervision/_history_rows.html", "history-rows")
-    body = _shown_and_logged(
+    body = shown_and_logged(
         template,
         context,
         citizen_ids=sorted({v.placement.citizen_id for v in page.rows}),
@@ -204,7 +178,7 @@ def access() -> ResponseReturnValue:
     template = _page_or_fragment(
         "supervision/access_log.html", "supervision/_access_rows.html", "access-rows"
     )
-    return _shown_and_logged(
+    return shown_and_logged(
         template,
         context,
         citizen_ids=shown,
