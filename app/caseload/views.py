@@ -56,8 +56,9 @@ def home() -> ResponseReturnValue:
 
 
 def _pages_for_the_field(agenda: services.Agenda) -> list[str]:
-    """What "Forbered dagen" keeps on the device: each coming visit's form and its course page."""
-    urls: list[str] = []
+    """What "Forbered dagen" keeps on the device: each coming visit's form and its course page, and the
+    page that shows what waits on the device."""
+    urls: list[str] = [url_for("core.device")]
     for item in [*agenda.today, *agenda.overdue, *agenda.upcoming]:
         urls.append(url_for("visits.new", forloeb=item.placement.id, planlagt=item.visit.id))
         urls.append(url_for("placements.detail", placement_id=item.placement.id))

@@ -25,6 +25,7 @@ PRECACHE_STATIC = (
     "js/store.js",
     "js/outbox.js",
     "js/prepare.js",
+    "js/device.js",
     "vendor/idb.umd.js",
     "js/signature.js",
     "vendor/htmx.min.js",

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from app.auth.access import role_required
 from app.auth.services import set_locale
 from app.caseload import views as caseload_views
 from app.models import Role
@@ -22,6 +23,14 @@ def index() -> ResponseReturnValue:
     if current_user.role == Role.ADMIN:
         return redirect(url_for("admin.users"))
     return caseload_views.home()
+
+
+@bp.route("/enhed")
+@role_required(Role.JOBFORMIDLER)
+def device() -> ResponseReturnValue:
+    """What waits on this device to be sent, and what the server refused: drawn from the device's own
+    storage by static/js/device.js, so the page holds no data of its own and opens offline."""
+    return render_template("core/device.html")
 
 
 @bp.route("/ping")

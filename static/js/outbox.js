@@ -156,6 +156,13 @@
     if (last) parts.push(bar.dataset.last.replace("{t}", new Date(last).toLocaleTimeString("da-DK", { hour: "2-digit", minute: "2-digit" })));
     if (loginNeeded) parts.push(bar.dataset.login);
     bar.textContent = parts.join(" · ");
+    // What waits, and why something was refused, is listed on "På enheden".
+    if ((waiting || attention) && bar.dataset.deviceUrl && location.pathname !== bar.dataset.deviceUrl) {
+      const more = document.createElement("a");
+      more.href = bar.dataset.deviceUrl;
+      more.textContent = bar.dataset.deviceLink;
+      bar.append(" · ", more);
+    }
     bar.dataset.waitingCount = String(waiting);
     bar.dataset.attentionCount = String(attention);
     bar.classList.toggle("has-attention", attention > 0 || loginNeeded);

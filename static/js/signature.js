@@ -33,9 +33,13 @@
   // one per role, sent right after the visit in the same order, whatever the network does meanwhile.
   async function queueFor(form, kind, url, body) {
     const visit = form.dataset.queue;
+    const visitForm = document.getElementById("visit-form");
+    const signer = form.closest(".signer");
+    const label = [visitForm && visitForm.dataset.label, signer && signer.dataset.roleLabel].filter(Boolean).join(" · ");
     await window.eftervaernOutbox.add({
       uuid: visit + "/signatures/" + form.dataset.role,
       kind: kind,
+      label: label,
       visit: visit,
       dependsOn: visit,
       url: url.replace("{uuid}", visit),

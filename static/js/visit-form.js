@@ -55,9 +55,11 @@
     });
   }
 
+  // Returns a function that writes the draft at once (when the form is completed or opened again after a
+  // refusal), or a no-op where the device keeps no drafts.
   async function setupDraft(form) {
     const key = form.dataset.draftKey;
-    if (!store || !key) return;
+    if (!store || !key) return async function () {};
     let draft = null;
     try { draft = await store.reserveUuid(key, form.dataset.uuid || uuid4()); } catch (e) { draft = null; }
     if (draft) form.dataset.uuid = draft.uuid;
@@ -76,6 +78,9 @@
     form.addEventListener("visit-saved", function () { clearTimeout(timer); timer = null; form.dataset.saved = "1"; });
     function write(now) {
       timer = null;
+      // A locked form (completed, waiting in the outbox) reads as empty: its inputs are disabled. The
+      // draft then keeps what was completed, written before the lock.
+      if (form.dataset.queuedShown) return Promise.resolve();
       const draft = { key: key, uuid: form.dataset.uuid, url: location.pathname + location.search, fields: fieldsOf(form), savedAt: Date.now() };
       return now ? store.putDraftNow(draft) : store.putDraft(draft);
     }
@@ -97,12 +102,16 @@
     form.addEventListener("change", save);
     document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") flush(); });
     window.addEventListener("pagehide", flush);
+    return function writeNow() {
+      clearTimeout(timer);
+      return write(false).catch(() => {});
+    };
   }
 
   async function setup(form) {
     if (form.dataset.ready) return;
     form.dataset.ready = "1";
-    await setupDraft(form);
+    const writeDraft = await setupDraft(form);
     if (!form.dataset.uuid) form.dataset.uuid = uuid4();
     const statusLine = document.getElementById("save-status");
     const summary = document.getElementById("visit-errors");
@@ -168,6 +177,7 @@
       if (entry.uuid !== form.dataset.uuid || !form.dataset.queuedShown) return;
       lock(false);
       delete form.dataset.queuedShown;
+      writeDraft(); // what was completed, so that it is there when the form is opened again
       statusLine.textContent = ""; // no longer "kept on the device, sent when there is a connection"
       form.querySelector(".sticky-actions").hidden = false;
       const section = document.getElementById("offline-signing");
@@ -208,6 +218,10 @@
     }
     const queued = await window.eftervaernOutbox.pending(form.dataset.uuid);
     if (queued && queued.state === "pending") showQueued(queued);
+    // Refused by the server while the form was closed ("På enheden" links here): show why.
+    if (queued && queued.state === "attention") {
+      showErrors(queued.status === 422 ? flatten(queued.errors || {}) : {}, queued.message || String(queued.status));
+    }
 
     // Completing goes through the outbox, like every save: online it is sent at once, offline it waits.
     form.addEventListener("submit", async function (event) {
@@ -217,6 +231,7 @@
       const button = form.querySelector('button[type="submit"]');
       button.disabled = true;
       const uuid = form.dataset.uuid;
+      await writeDraft(); // the draft holds what is completed, in case the server later refuses it
       let outcome = null;
       const listeners = {
         "outbox:sent": (e) => { if (e.detail.uuid === uuid) outcome = outcome || { sent: e.detail.data }; },
@@ -232,6 +247,7 @@
           contentType: "application/x-www-form-urlencoded;charset=UTF-8",
           draftKey: form.dataset.draftKey || null,
           page: location.pathname + location.search,
+          label: form.dataset.label || "",
         });
       } finally {
         Object.entries(listeners).forEach(([name, fn]) => document.removeEventListener(name, fn));

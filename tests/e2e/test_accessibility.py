@@ -81,6 +81,7 @@ def test_the_jobformidlers_pages(page: Page, server: str, municipality):
         f"/virksomheder/{placement.workplace.company_id}",
         "/kalender",
         "/konto/adgangskode",
+        "/enhed",
     ]
     # A visit the company contact has signed and the citizen has not: its page and the ways to sign.
     key = uuid.uuid4()

@@ -186,12 +186,69 @@ def test_signatures_given_offline_go_with_a_visit_the_server_refuses(
     assert page.evaluate(waiting) == [uuid]  # the visit, set aside; its signatures are gone
     assert _visits() == []
 
+    # Later, from any page: the status line leads to what needs action, and from there to the form.
+    page.goto(server + "/")
+    page.locator("#sync-status").get_by_role("link", name="se hvad der venter").click()
+    entry = page.locator(".device-entry")
+    expect(entry).to_have_count(1)
+    expect(entry).to_contain_text("Ali Khan")
+    expect(entry).to_contain_text("Serveren afviste det: Besøget kunne ikke gemmes.")
+    expect(entry).to_contain_text("Timer pr. uge skal være mellem 0 og 37.")
+    entry.get_by_role("link", name="Åbn besøget").click()
+    expect(page.get_by_text("Timer pr. uge skal være mellem 0 og 37.")).to_be_visible()
+    expect(page.get_by_label("Ordinære timer pr. uge nu")).to_have_value("40")
+
     page.get_by_label("Ordinære timer pr. uge nu").fill("6")
     page.get_by_role("button", name="Gem og gå til underskrifter").click()
     expect(page.get_by_role("heading", name="Underskrifter")).to_be_visible()  # the visit's page
     expect(page.get_by_role("link", name="Underskriv på denne enhed")).to_have_count(2)
     [visit] = _visits()
     assert str(visit.uuid) == uuid and visit.paid_hours_per_week == 6 and visit.signatures == []
+
+
+def test_the_device_page_lists_what_waits_and_a_refused_signature_can_be_removed(
+    page: Page, server: str, today_visit, context: BrowserContext
+):
+    """Offline, does "På enheden" (kept by "Forbered dagen") list the waiting visit and its signature;
+    can a signature the server refused be removed there (after a question); and does "Send nu" empty it
+    once the network is back?"""
+    uuid = _complete_offline(page, server, context)
+    _sign_offline(page, "company_contact")
+    page.locator("#sync-status").get_by_role("link", name="se hvad der venter").click()
+    expect(page.get_by_role("heading", name="På enheden")).to_be_visible()
+    entries = page.locator(".device-entry")
+    expect(entries).to_have_count(2)
+    expect(entries.nth(0)).to_contain_text("Besøg")
+    expect(entries.nth(0)).to_contain_text("Ali Khan")
+    expect(entries.nth(0)).to_contain_text("Venter på forbindelse")
+    expect(entries.nth(1)).to_contain_text("Underskrift")
+    expect(entries.nth(1)).to_contain_text("Kontaktperson")
+    expect(page.get_by_role("button", name="Fjern fra enheden")).to_have_count(0)  # nothing refused
+    screenshot(page, "device-page-offline-phone")
+
+    # As if the server had refused the signature (the contact person signed on the tablet meanwhile).
+    page.evaluate(
+        """async (key) => {
+            const entry = await window.eftervaernStore.getEntry(key);
+            Object.assign(entry, { state: "attention", status: 409, errors: {},
+                message: "Hanne Jensen har allerede skrevet under for denne rolle." });
+            await window.eftervaernStore.putEntry(entry);
+        }""",
+        f"{uuid}/signatures/company_contact",
+    )
+    page.reload()
+    refused = page.locator(".device-entry.state-attention")
+    expect(refused).to_contain_text("Serveren afviste det: Hanne Jensen har allerede skrevet under")
+    expect(refused.get_by_role("link", name="Åbn besøgets side")).to_have_attribute("href", f"/besoeg/{uuid}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    refused.get_by_role("button", name="Fjern fra enheden").click()
+    expect(entries).to_have_count(1)
+
+    context.set_offline(False)
+    page.get_by_role("button", name="Send nu").click()
+    expect(page.get_by_text("Intet venter på enheden.")).to_be_visible(timeout=20000)
+    [visit] = _visits()
+    assert str(visit.uuid) == uuid and visit.signatures == []
 
 
 def test_background_sync_is_asked_for_when_a_visit_waits(page: Page, server: str, today_visit, context):

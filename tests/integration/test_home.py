@@ -116,7 +116,8 @@ def test_a_course_completed_by_paid_hours_is_still_followed_up(client, auth, app
 
 
 def test_prepare_the_day_names_the_coming_visits_of_the_own_caseload_only(client, auth, day):
-    """Does "Forbered dagen" name each coming visit's form and course page, and nothing of others?"""
+    """Does "Forbered dagen" name each coming visit's form and course page (and the page of what waits on
+    the device), and nothing of others?"""
     auth.login("mette")
     html = client.get("/").text
     urls = json.loads(re.search(r"data-urls='([^']*)'", html).group(1))
@@ -126,7 +127,7 @@ def test_prepare_the_day_names_the_coming_visits_of_the_own_caseload_only(client
         .join(ScheduledVisit, ScheduledVisit.placement_id == Placement.id)
     ).all()
     ids = {name: (placement_id, sv_id) for name, placement_id, sv_id in rows}
-    expected = []
+    expected = ["/enhed"]
     for name in ("Ali", "Bodil", "Carl"):  # today, overdue, within the week
         placement_id, sv_id = ids[name]
         expected += [f"/besoeg/ny?forloeb={placement_id}&planlagt={sv_id}", f"/forloeb/{placement_id}"]

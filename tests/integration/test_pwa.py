@@ -71,6 +71,21 @@ def test_pages_link_the_manifest_and_register_no_inline_script(client):
     assert 'rel="manifest"' in page and "/static/js/pwa.js" in page
 
 
+def test_the_device_page_is_a_jobformidlers_shell_with_no_data(client, auth):
+    """Is "På enheden" a jobformidler's page that draws everything from the device (its script is
+    precached), and closed to other roles?"""
+    make_user(username="mette")
+    make_user(Role.SUPERVISOR, username="leder", team=make_team())
+    auth.login("mette")
+    page = client.get("/enhed")
+    assert page.status_code == 200 and "På enheden" in page.text and "/static/js/device.js" in page.text
+    assert "/static/js/device.js" in client.get("/sw.js").text
+    assert 'data-device-url="/enhed"' in client.get("/").text  # the status line links to it
+    auth.logout()
+    auth.login("leder")
+    assert client.get("/enhed").status_code == 403
+
+
 @pytest.mark.parametrize(
     ("role", "path", "kept"),
     [
