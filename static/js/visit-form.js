@@ -155,13 +155,21 @@
       summary.focus();
     }
 
+    // On to the visit's page, once: the answer to this form's own send and the news of a send (this tab's
+    // or another's) can both arrive, and a second navigation would abort the first.
+    function leave(url) {
+      if (form.dataset.leaving) return;
+      form.dataset.leaving = "1";
+      window.location.assign(url);
+    }
+
     // A visit this form queued may be sent later by a retry, or by another tab: then go on to its page,
     // once the signatures drawn here have followed it.
     document.addEventListener("outbox:sent", function (e) {
       if (e.detail.uuid === form.dataset.uuid && e.detail.data && e.detail.data.url) {
         form.dispatchEvent(new Event("visit-saved"));
         const url = e.detail.data.url;
-        setTimeout(() => window.eftervaernOutbox.flush().finally(() => window.location.assign(url)), 0);
+        setTimeout(() => window.eftervaernOutbox.flush().finally(() => leave(url)), 0);
       }
     });
 
@@ -256,7 +264,7 @@
       statusLine.textContent = "";
       if (outcome && outcome.sent) {
         form.dispatchEvent(new Event("visit-saved"));
-        window.location.assign(outcome.sent.url);
+        leave(outcome.sent.url);
       } else if (outcome && outcome.attention) {
         const entry = outcome.attention;
         showErrors(entry.status === 422 ? flatten(entry.errors || {}) : {}, entry.message || String(entry.status));
