@@ -382,6 +382,7 @@ def withdraw_signatures(visit: Visit, user: User) -> list[str]:
     if visit.is_immutable:
         raise SignatureError("state")
     withdrawn = list(visit.signatures)
+    names = [s.signer_name for s in withdrawn]
     for signature in withdrawn:
         audit.record(
             AuditAction.DELETE,
@@ -393,7 +394,7 @@ def withdraw_signatures(visit: Visit, user: User) -> list[str]:
         )
         visit.signatures.remove(signature)  # delete-orphan: the row goes
     db.session.commit()
-    return [s.signer_name for s in withdrawn]
+    return names
 
 
 # --- Filling the form -----------------------------------------------------------------------------
