@@ -68,6 +68,12 @@ class Config:
     SEAL_CERT_PATH = os.environ.get("SEAL_CERT_PATH") or None
     SEAL_KEY_PATH = os.environ.get("SEAL_KEY_PATH") or None
     SEAL_KEY_PASSWORD = os.environ.get("SEAL_KEY_PASSWORD") or None
+    # A trusted timestamp (RFC 3161) in each seal, from the municipality's timestamp authority (PAdES B-T):
+    # when the summary was sealed, attested by a third party rather than by this server's clock. The CA
+    # file names the authorities /verify accepts timestamps from.
+    SEAL_TSA_URL = os.environ.get("SEAL_TSA_URL") or None
+    SEAL_TSA_CA_PATH = os.environ.get("SEAL_TSA_CA_PATH") or None
+    SEAL_TSA_TIMEOUT = _env_int("SEAL_TSA_TIMEOUT", 10)
     MUNICIPALITY_LOGO = os.environ.get("MUNICIPALITY_LOGO") or None
     AUDIT_RETENTION_DAYS = _env_int("AUDIT_RETENTION_DAYS", 365)
     CASELOAD_CAP = _env_int("CASELOAD_CAP", 35)

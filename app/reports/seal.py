@@ -32,7 +32,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
+from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FIELD_NAME = "Segl"
+# Room for a timestamp token in the signature container: the token and the authority's certificates.
+TIMESTAMP_ROOM = 12_000
 DEV_KEY_SIZE = 2048
 DEV_VALIDITY = timedelta(days=10 * 365)
 # A municipality's organisation certificate may carry either usage; pyHanko's default demands non-repudiation.
@@ -199,15 +201,31 @@ def _public_der(key: PublicKeyTypes) -> bytes:
 
 
 def seal(pdf: bytes) -> bytes:
-    """The PDF with the municipality's PAdES seal added as an incremental update (PDF/A stays intact)."""
+    """The PDF with the municipality's PAdES seal added as an incremental update (PDF/A stays intact),
+    with a trusted timestamp when a timestamp authority is configured (SEAL_TSA_URL)."""
     key = seal_key()
+    url = current_app.config.get("SEAL_TSA_URL")
+    if url:
+        stamper = timestamps.HTTPTimeStamper(url, timeout=current_app.config.get("SEAL_TSA_TIMEOUT", 10))
+        try:
+            return _sealed(pdf, key, stamper)
+        except Exception:
+            # A summary waits for nobody's timestamp service: sealed without one, and said in the log.
+            log.warning(
+                "Timestamp authority %s failed; the summary is sealed without a timestamp", url, exc_info=True
+            )
+    return _sealed(pdf, key, None)
+
+
+def _sealed(pdf: bytes, key: SealKey, stamper: timestamps.TimeStamper | None) -> bytes:
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     # Reserving the space ourselves spares pyHanko a whole dummy signature made only to measure it.
-    signer = signers.PdfSigner(meta, signer=key.signer)
-    return outside_event_loop(signer.sign_pdf, writer, bytes_reserved=key.bytes_reserved).getvalue()
+    signer = signers.PdfSigner(meta, signer=key.signer, timestamper=stamper)
+    reserved = key.bytes_reserved + (TIMESTAMP_ROOM if stamper else 0)
+    return outside_event_loop(signer.sign_pdf, writer, bytes_reserved=reserved).getvalue()
 
 
 def outside_event_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -232,6 +250,8 @@ class VerifyResult:
     valid: bool  # intact, cryptographically sound, and sealed with this installation's certificate
     signed_at: datetime | None = None
     signer: str | None = None
+    timestamped_at: datetime | None = None  # from a timestamp authority /verify trusts (SEAL_TSA_CA_PATH)
+    timestamp_authority: str | None = None
     document: Document | None = None  # the stored summary with these exact bytes, if any
     reason: str | None = None  # in plain words, when not valid
 
@@ -266,9 +286,26 @@ def verify(pdf: bytes) -> VerifyResult:
         )
 
 
+def _tsa_roots() -> list[asn1_x509.Certificate]:
+    """The timestamp authorities' root certificates /verify accepts (SEAL_TSA_CA_PATH, PEM)."""
+    path = current_app.config.get("SEAL_TSA_CA_PATH")
+    if not path:
+        return []
+    try:
+        certificates = x509.load_pem_x509_certificates(Path(path).read_bytes())
+    except (OSError, ValueError) as exc:
+        raise SealError(f"SEAL_TSA_CA_PATH {path} cannot be read as PEM certificates: {exc}") from exc
+    return [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in certificates]
+
+
 def _judge(embedded: EmbeddedPdfSignature, pdf: bytes, key: SealKey) -> VerifyResult:
+    # The seal must chain to this installation's own certificate; a timestamp, separately, to one of the
+    # configured authorities (trusting a TSA's root must never make its other certificates seal-worthy).
     context = ValidationContext(trust_roots=[key.certificate])
-    status = outside_event_loop(validate_pdf_signature, embedded, context, key_usage_settings=KEY_USAGE)
+    ts_context = ValidationContext(trust_roots=_tsa_roots())
+    status = outside_event_loop(
+        validate_pdf_signature, embedded, context, ts_context, key_usage_settings=KEY_USAGE
+    )
     # Anything appended after the seal (an incremental update) changes what a reader sees.
     intact = status.intact and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     signer = x509.load_der_x509_certificate(status.signing_cert.dump()).subject.rfc4514_string()
@@ -286,11 +323,19 @@ def _judge(embedded: EmbeddedPdfSignature, pdf: bytes, key: SealKey) -> VerifyRe
         reason = None
     digest = hashlib.sha256(pdf).hexdigest()
     document = db.session.scalar(sa.select(Document).where(Document.sha256 == digest)) if valid else None
+    stamp = status.timestamp_validity
+    stamped = valid and stamp is not None and stamp.intact and stamp.valid and stamp.trusted
     return VerifyResult(
         intact=intact,
         valid=valid,
         signed_at=status.signer_reported_dt,
         signer=signer,
+        timestamped_at=stamp.timestamp if stamped else None,
+        timestamp_authority=(
+            x509.load_der_x509_certificate(stamp.signing_cert.dump()).subject.rfc4514_string()
+            if stamped
+            else None
+        ),
         document=document,
         reason=reason,
     )
