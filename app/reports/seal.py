@@ -97,7 +97,8 @@ class SealKey:
         """Room for the signature container: the certificates it embeds, plus the signed attributes, the
         signature value and the structure around them (about 1.5 KB even with a 4096-bit key)."""
         certificates = [self.certificate, *self.signer.cert_registry]
-        return 4096 + sum(len(c.dump()) for c in certificates)
+        room = 4096 + sum(len(c.dump()) for c in certificates)
+        return room + room % 2  # written as hex: pyHanko wants an even number
 
 
 # Loading and decrypting the key costs more than a few stat() calls: keep it per file version.
@@ -169,15 +170,20 @@ def _write_dev_pair(cert_path: Path, key_path: Path, municipality: str) -> None:
 def seal_key() -> SealKey:
     """The installation's signer and certificate; raises SealError when they cannot be loaded."""
     cert_path, key_path = _paths()
+    chain = current_app.config.get("SEAL_CHAIN_PATH")
     password = current_app.config.get("SEAL_KEY_PASSWORD")
+    files = [cert_path, key_path, *([Path(chain)] if chain else [])]
     try:
-        versions = (cert_path.stat().st_mtime_ns, key_path.stat().st_mtime_ns)
+        versions = tuple(path.stat().st_mtime_ns for path in files)
     except OSError as exc:
-        raise SealError(f"The seal certificate or key cannot be read: {exc}") from exc
-    cache_key = (str(cert_path), str(key_path), password, versions)
+        raise SealError(f"The seal certificate, key or chain cannot be read: {exc}") from exc
+    cache_key = (*map(str, files), password, versions)
     if cache_key not in _cache:
         signer = signers.SimpleSigner.load(
-            str(key_path), str(cert_path), key_passphrase=password.encode() if password else None
+            str(key_path),
+            str(cert_path),
+            ca_chain_files=[chain] if chain else None,
+            key_passphrase=password.encode() if password else None,
         )
         # pyHanko logs and returns None instead of raising on a bad file or a wrong password.
         if signer is None or signer.signing_cert is None:

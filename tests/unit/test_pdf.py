@@ -337,3 +337,75 @@ def test_a_sparse_visit_still_renders(app):
         "rating_label": None,
         "note": None,
     }
+
+
+def _issued_pair(folder: Path, ca_name: str) -> tuple[Path, Path, Path, bytes]:
+    """A municipality-style seal certificate issued by a CA: cert, key and chain files, and the CA (DER)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    def name(cn):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    now = datetime.now(UTC)
+    ca_key, seal_key_ = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name(ca_name))
+        .issuer_name(name(ca_name))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(name("Demo Kommune, organisationscertifikat"))
+        .issuer_name(ca.subject)
+        .public_key(seal_key_.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert, key, chain = folder / "seal.pem", folder / "seal-key.pem", folder / "chain.pem"
+    cert.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    chain.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(
+        seal_key_.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert, key, chain, ca.public_bytes(serialization.Encoding.DER)
+
+
+# Two CA names one character apart: the chain's length is odd with one of them, and the room reserved for
+# the seal (written as hex) must still be even.
+@pytest.mark.parametrize("ca_name", ["Test Udsteder CA", "Test Udsteder CA2"])
+def test_the_issuing_chain_is_embedded_in_the_seal(app, tmp_path, ca_name):
+    """With SEAL_CHAIN_PATH, does the seal carry the issuing CA, so that a reader who trusts that CA (and
+    not the seal certificate itself) finds the seal trusted, while /verify still checks it as ours?"""
+    cert, key, chain, ca_der = _issued_pair(tmp_path, ca_name)
+    app.config.update(SEAL_CERT_PATH=str(cert), SEAL_KEY_PATH=str(key), SEAL_CHAIN_PATH=str(chain))
+    try:
+        sealed = seal(render_summary(signed_visit(), "EV-TEST0021"))
+        [embedded] = PdfFileReader(BytesIO(sealed)).embedded_signatures
+        assert ca_der in [c.dump() for c in embedded.signed_data["certificates"]]
+        reader_trusts_ca = ValidationContext(trust_roots=[load_cert_from_pemder(str(chain))])
+        status = outside_event_loop(
+            validate_pdf_signature, embedded, reader_trusts_ca, key_usage_settings=seal_module.KEY_USAGE
+        )
+        assert status.valid and status.trusted
+        assert verify(sealed).valid
+    finally:
+        app.config.update(SEAL_CERT_PATH=None, SEAL_KEY_PATH=None, SEAL_CHAIN_PATH=None)
