@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -15,50 +14,10 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from pyhanko.sign.timestamps import DummyTimeStamper
 
-
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def _certificates() -> tuple[x509.Certificate, x509.Certificate, rsa.RSAPrivateKey]:
-    """A root CA and a timestamping certificate it issued (EKU timeStamping, critical, as RFC 3161 asks)."""
-    now = datetime.now(UTC)
-    # RSA: pyHanko's in-process stamper signs with RSA only.
-    ca_key, tsa_key = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(_name("Test Tidsstempel Rod"))
-        .issuer_name(_name("Test Tidsstempel Rod"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    tsa = (
-        x509.CertificateBuilder()
-        .subject_name(_name("Test TSA"))
-        .issuer_name(ca.subject)
-        .public_key(tsa_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    return ca, tsa, tsa_key
+from tests.certificates import issue, root_ca
 
 
 @dataclass
@@ -70,16 +29,14 @@ class TsaServer:
 
 @pytest.fixture
 def tsa_server(tmp_path) -> Iterator[TsaServer]:
-    ca, tsa, tsa_key = _certificates()
+    ca = root_ca("Test Tidsstempel Rod")
+    # RFC 3161: a timestamping certificate carries the timeStamping purpose, critical.
+    tsa = issue(ca, "Test TSA", x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]))
     ca_path = tmp_path / "tsa-ca.pem"
-    ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    ca_path.write_bytes(ca.pem())
     stamper = DummyTimeStamper(
-        tsa_cert=asn1_x509.Certificate.load(tsa.public_bytes(serialization.Encoding.DER)),
-        tsa_key=asn1_keys.PrivateKeyInfo.load(
-            tsa_key.private_bytes(
-                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        ),
+        tsa_cert=asn1_x509.Certificate.load(tsa.der()),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(tsa.key_der()),
     )
     received: list[bytes] = []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid as uuid_lib
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, make_response, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -130,11 +130,28 @@ def get_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
 @role_required(Role.JOBFORMIDLER)
 def put_signature(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
     """One signer's signature, drawn on the jobformidler's device."""
+    visit = _own_visit_on_the_server(visit_uuid)
+    return sign(visit, role, request.get_json(silent=True) or {}, via_token=False)
+
+
+def _own_visit_on_the_server(visit_uuid: uuid_lib.UUID) -> Visit:
+    """The visit a signature or consent is for: 404 (JSON) until it has reached the server, and outside
+    the jobformidler's caseload."""
     visit = services.find(visit_uuid)
     if visit is None:
-        return jsonify(error="not_found", message=_("The visit has not reached the server yet.")), 404
+        message = _("The visit has not reached the server yet.")
+        abort(make_response(jsonify(error="not_found", message=message), 404))
     get_placement(current_user, visit.placement_id, purpose="visit", write=True)
-    return sign(visit, role, request.get_json(silent=True) or {}, via_token=False)
+    return visit
+
+
+def _refused(visit: Visit, error: services.SignatureError) -> ResponseReturnValue:
+    """A signature or consent that cannot be taken: 409 when the visit changed after the signer saw it,
+    422 with the reason otherwise."""
+    message = str(services.SIGNATURE_MESSAGES[str(error)])
+    if str(error) == "changed":
+        return jsonify(error="changed", message=message, visit=visit_json(visit)), 409
+    return _invalid({"signature": [message]})
 
 
 @bp.put("/visits/<uuid:visit_uuid>/consents/<role>")
@@ -142,10 +159,7 @@ def put_signature(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
 def put_consent(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
     """Consent recorded by the jobformidler for a signer who cannot draw, in place of a signature;
     the device queues it behind its visit like a drawn signature."""
-    visit = services.find(visit_uuid)
-    if visit is None:
-        return jsonify(error="not_found", message=_("The visit has not reached the server yet.")), 404
-    get_placement(current_user, visit.placement_id, purpose="visit", write=True)
+    visit = _own_visit_on_the_server(visit_uuid)
     try:
         signer = SignerRole(role)
     except ValueError:
@@ -160,7 +174,7 @@ def put_consent(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
     try:
         result = services.record_consent(visit, signer, form.name.data, form.note.data, current_user)
     except services.SignatureError as error:
-        return _invalid({"signature": [str(services.SIGNATURE_MESSAGES[str(error)])]})
+        return _refused(visit, error)
     return _signed(visit, result)
 
 
@@ -200,13 +214,10 @@ def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseRet
             request.headers.get("User-Agent"),
             via_token,
             user=current_user if current_user.is_authenticated else None,
-            seen_hash=str(payload.get("content_hash") or "") or None,
+            seen_hash=str(payload["content_hash"]) if payload.get("content_hash") else None,
         )
     except services.SignatureError as error:
-        message = str(services.SIGNATURE_MESSAGES[str(error)])
-        if str(error) == "changed":
-            return jsonify(error="changed", message=message, visit=visit_json(visit)), 409
-        return _invalid({"signature": [message]})
+        return _refused(visit, error)
     return _signed(visit, result)
 
 

@@ -41,6 +41,7 @@ from app.reports.seal import SealError, outside_event_loop, seal, seal_key, veri
 from app.reports.services import produce_document
 from app.visits.defaults import ensure_default_template
 from app.visits.services import strokes_to_svg
+from tests.certificates import issue, root_ca
 from tests.factories import (
     make_citizen,
     make_company,
@@ -341,52 +342,13 @@ def test_a_sparse_visit_still_renders(app):
 
 def _issued_pair(folder: Path, ca_name: str) -> tuple[Path, Path, Path, bytes]:
     """A municipality-style seal certificate issued by a CA: cert, key and chain files, and the CA (DER)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    def name(cn):
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-    now = datetime.now(UTC)
-    ca_key, seal_key_ = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(name(ca_name))
-        .issuer_name(name(ca_name))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(name("Demo Kommune, organisationscertifikat"))
-        .issuer_name(ca.subject)
-        .public_key(seal_key_.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
+    ca = root_ca(ca_name)
+    issued = issue(ca, "Demo Kommune, organisationscertifikat")
     cert, key, chain = folder / "seal.pem", folder / "seal-key.pem", folder / "chain.pem"
-    cert.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    chain.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    key.write_bytes(
-        seal_key_.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return cert, key, chain, ca.public_bytes(serialization.Encoding.DER)
+    cert.write_bytes(issued.pem())
+    key.write_bytes(issued.key_pem())
+    chain.write_bytes(ca.pem())
+    return cert, key, chain, ca.der()
 
 
 # Two CA names one character apart: the chain's length is odd with one of them, and the room reserved for
