@@ -26,7 +26,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     if callable(check):
         check()
 
-    from app import cli, extensions
+    from app import cli, extensions, jobs
     from app.core import errors, formatting, labels, security
 
     extensions.db.init_app(app)
@@ -41,6 +41,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     labels.init_app(app)
+    jobs.init_app(app)
 
     from app.admin.views import bp as admin_bp
     from app.auth import init_app as init_auth

@@ -13,8 +13,9 @@ from app.models import AuditAction, Role, Team, User
 
 def init_app(app: Flask) -> None:
     from app.delivery.cli import deliveries
+    from app.jobs.cli import jobs, worker
 
-    for command in (init_db, demo_data, create_user, unlock_user, retention, deliveries):
+    for command in (init_db, demo_data, create_user, unlock_user, retention, deliveries, worker, jobs):
         app.cli.add_command(command)
 
 
@@ -88,7 +89,7 @@ def unlock_user(username: str) -> None:
 
 @click.command("retention")
 def retention() -> None:
-    """Delete access-log events older than AUDIT_RETENTION_DAYS (run daily from cron)."""
+    """Delete access-log events older than AUDIT_RETENTION_DAYS now (the worker does it every night)."""
     from app.audit.services import purge_expired
 
     days = current_app.config["AUDIT_RETENTION_DAYS"]

@@ -59,8 +59,6 @@ class Config:
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
     SMTP_TIMEOUT = _env_int("SMTP_TIMEOUT", 10)
     MAIL_FROM = os.environ.get("MAIL_FROM", "eftervaern@kommune.invalid")
-    # Send summaries after answering the signer, so a slow mail server never holds up signing.
-    DELIVER_IN_BACKGROUND = True
     # The public address, for links in e-mails and PDFs made outside a request (cron retries).
     BASE_URL = os.environ.get("BASE_URL") or None
 
@@ -77,6 +75,14 @@ class Config:
     SEAL_TSA_URL = os.environ.get("SEAL_TSA_URL") or None
     SEAL_TSA_CA_PATH = os.environ.get("SEAL_TSA_CA_PATH") or None
     SEAL_TSA_TIMEOUT = _env_int("SEAL_TSA_TIMEOUT", 10)
+    # The background job queue (app/jobs): a SQLite file by default, Redis when several machines share
+    # it. The sweep re-queues work left undone for longer than JOB_GRACE_SECONDS, every SWEEP_SECONDS.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    TASK_QUEUE_URL = (
+        os.environ.get("TASK_QUEUE_URL") or REDIS_URL or f"sqlite:///{BASE_DIR / 'instance' / 'queue.db'}"
+    )
+    SWEEP_SECONDS = _env_int("SWEEP_SECONDS", 60)
+    JOB_GRACE_SECONDS = _env_int("JOB_GRACE_SECONDS", 600)
     MUNICIPALITY_LOGO = os.environ.get("MUNICIPALITY_LOGO") or None
     AUDIT_RETENTION_DAYS = _env_int("AUDIT_RETENTION_DAYS", 365)
     CASELOAD_CAP = _env_int("CASELOAD_CAP", 35)
@@ -97,7 +103,7 @@ class Config:
     # (Flask-Limiter). In memory by default, which counts per server process; with several processes
     # point RATELIMIT_STORAGE_URI at a shared store, e.g. redis://host:6379 or memcached://host:11211.
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute; 300 per hour")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "20 per minute; 200 per hour")
@@ -111,8 +117,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     # Argon2 at full strength would make the suite slow; the parameters are still Argon2id.
     PASSWORD_HASH_FAST = True
-    # Tests check what was sent right after signing; one test covers the background thread itself.
-    DELIVER_IN_BACKGROUND = False
+    # Tests run the queued jobs themselves (app.jobs.run_pending) or start a consumer in threads.
+    TASK_QUEUE_URL = "memory://"
     # A whole suite logs in from 127.0.0.1; tests/integration/test_rate_limits.py switches limits on.
     RATELIMIT_ENABLED = False
 

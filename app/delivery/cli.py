@@ -1,4 +1,4 @@
-"""`flask deliveries`: the retry run for summaries that could not be sent."""
+"""`flask deliveries`: send the due retries now, by hand (the worker's sweep does it on its own)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from app.models.base import utcnow
 
 @click.command("deliveries")
 def deliveries() -> None:
-    """Send the summaries whose delivery failed and is due again (run from cron every few minutes)."""
+    """Send the summaries whose delivery failed and is due again, now rather than at the next sweep."""
     now = utcnow()
     due = services.count_due(now)
     sent = services.retry_due(now)

@@ -29,9 +29,15 @@ BACKOFF = (
 )
 # After this many attempts (about a day and a half) a person has to look: the address is probably wrong.
 MAX_ATTEMPTS = 10
-# A planned delivery is sent at once; if that never happens (the process died), the retry run takes it
-# after this long. Longer than any SMTP timeout, so the two never send the same delivery together.
-PENDING_GRACE = timedelta(minutes=10)
+# A planned delivery is queued at once; if it is never sent (the worker died), the sweep queues it again
+# after JOB_GRACE_SECONDS. A worker that sends a delivery claims it for as long, longer than any SMTP
+# timeout, so that two jobs for the same delivery never send it together.
+
+
+def grace() -> timedelta:
+    """How long work may stay undone before the sweep takes it up again (JOB_GRACE_SECONDS)."""
+    return timedelta(seconds=current_app.config.get("JOB_GRACE_SECONDS", 600))
+
 
 VERIFY_ENDPOINT = "reports.verify"
 RECIPIENT_ORDER = (SignerRole.COMPANY_CONTACT, SignerRole.CITIZEN)
@@ -42,7 +48,7 @@ def email_enabled() -> bool:
     return bool(current_app.config.get("DELIVERY_EMAIL_ENABLED", True))
 
 
-def plan_deliveries(document: Document) -> list[Delivery]:
+def plan_deliveries(document: Document, commit: bool = True) -> list[Delivery]:
     """One delivery per recipient with an e-mail address: the course's contact person and the citizen.
     None while e-mail is switched off.
 
@@ -70,10 +76,13 @@ def plan_deliveries(document: Document) -> list[Delivery]:
                     address=address.strip(),
                     channel="email",
                     status=DeliveryStatus.PENDING,
-                    next_attempt_at=now + PENDING_GRACE,
+                    next_attempt_at=now + grace(),
                 )
             )
-    db.session.commit()
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
     return ordered(document.deliveries)
 
 
@@ -111,6 +120,7 @@ def attempt(delivery: Delivery, *, now: datetime | None = None, user: User | Non
     else:
         error = None
     delivery.attempts += 1
+    delivery.claimed_until = None
     if error is None:
         delivery.status = DeliveryStatus.SENT
         delivery.sent_at = now
@@ -161,25 +171,55 @@ def count_due(now: datetime) -> int:
 
 def retry_due(now: datetime | None = None) -> int:
     """Attempt every failed (or stranded pending) delivery whose next attempt is due; returns how many
-    were sent. Run from cron every few minutes (`flask deliveries`)."""
+    were sent. The sweep job queues these one by one; `flask deliveries` sends them at once, by hand."""
     now = now or utcnow()
-    due_ids = db.session.scalars(
-        _due().with_only_columns(Delivery.id).where(Delivery.next_attempt_at <= now).order_by(Delivery.id)
-    ).all()
     sent = 0
-    for delivery_id in due_ids:
-        # Claimed one at a time and re-checked under a row lock, so two overlapping cron runs never send
-        # the same delivery twice (PostgreSQL; SQLite has no row locks and runs one writer anyway).
-        delivery = db.session.scalar(
-            _due()
-            .where(Delivery.id == delivery_id, Delivery.next_attempt_at <= now)
-            .with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)
-        )
+    for delivery_id in due_ids(now):
+        delivery = claim(delivery_id, now)
         if delivery is not None:
             sent += attempt(delivery, now=now)
-    db.session.commit()
     return sent
+
+
+def claim(delivery_id: int, now: datetime | None = None) -> Delivery | None:
+    """Take the delivery for one attempt, if it still needs one and no other worker holds it.
+
+    One UPDATE decides, so two workers cannot both win, on PostgreSQL and SQLite alike. The claim is
+    committed before anything is sent and ends with the attempt (or after `grace()`, if the worker died).
+    """
+    now = now or utcnow()
+    claimed = db.session.execute(
+        sa.update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.FAILED)),
+            Delivery.next_attempt_at.is_not(None),
+            Delivery.attempts < MAX_ATTEMPTS,
+            sa.or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+        )
+        .values(claimed_until=now + grace())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if claimed.rowcount != 1:
+        return None
+    return db.session.get(Delivery, delivery_id, populate_existing=True)
+
+
+def due_ids(now: datetime | None = None) -> list[int]:
+    """Deliveries whose next attempt is due and that no worker holds: what the sweep queues again."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            _due()
+            .with_only_columns(Delivery.id)
+            .where(
+                Delivery.next_attempt_at <= now,
+                sa.or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+            )
+            .order_by(Delivery.id)
+        )
+    )
 
 
 def resend(delivery: Delivery, user: User | None = None) -> bool:

@@ -79,6 +79,8 @@ class Visit(db.Model):
     addendum_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visits.id"))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why the summary job last failed, in Danish for the visit page; cleared when it is tried again.
+    summary_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 
@@ -156,7 +158,8 @@ class Document(db.Model):
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id"), index=True)
+    # One summary per visit, held by the database: two workers that make it at once cannot both store it.
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id"), index=True, unique=True)
     sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)  # of the sealed file as delivered
     pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
     sealed_by: Mapped[str | None] = mapped_column(sa.String(200))  # the certificate's subject
@@ -187,6 +190,9 @@ class Delivery(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # A worker that is sending this delivery holds it until then, so a second job for it (a re-queue
+    # by the sweep, a retry) does not send it again meanwhile; a worker that died lets go when it passes.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()

@@ -9,6 +9,7 @@ import uuid
 
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.exc import IntegrityError
 
 from app.audit import services as audit
 from app.extensions import db
@@ -37,17 +38,19 @@ def latest_document(visit: Visit) -> Document | None:
     )
 
 
-def produce_document(visit: Visit) -> Document:
+def produce_document(visit: Visit, commit: bool = True) -> Document:
     """Render, seal and store the visit's summary; the one already made is returned as it is.
 
-    The visit's state is not touched: signing and delivery decide that.
+    The visit's state is not touched: signing and delivery decide that. With `commit=False` the new
+    document is only flushed, so that the caller stores its deliveries in the same transaction.
     """
-    # Two requests completing the same visit at once must not make two summaries (PostgreSQL locks the
-    # row until the commit; SQLite writes one at a time anyway).
+    # Two workers making the same summary at once must not make two: PostgreSQL locks the visit's row
+    # until the commit; on SQLite (no row locks) the unique visit_id of documents refuses the second.
     db.session.execute(sa.select(Visit.id).where(Visit.id == visit.id).with_for_update())
     existing = latest_document(visit)
     if existing is not None:
         return existing
+    visit_id = visit.id
     reference = new_reference()
     sealed = seal.seal(render_summary(visit, reference))
     document = Document(
@@ -58,7 +61,15 @@ def produce_document(visit: Visit) -> Document:
         reference=reference,
     )
     db.session.add(document)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        existing = db.session.scalar(sa.select(Document).where(Document.visit_id == visit_id))
+        if existing is None:  # not the other summary: a real error
+            raise
+        return existing
+    visit.summary_error = None
     audit.record(
         AuditAction.CREATE,
         "summary",
@@ -66,7 +77,8 @@ def produce_document(visit: Visit) -> Document:
         object_type="document",
         object_id=document.id,
     )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return document
 
 

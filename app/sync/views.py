@@ -18,7 +18,7 @@ from app.models import ChecklistTemplate, Role, SignerRole, Visit
 from app.placements.services import get_placement
 from app.sync.openapi import spec
 from app.visits import services
-from app.visits.completion import finish_signed_visit
+from app.visits.completion import ensure_summary, finish_signed_visit, summary_state
 from app.visits.forms import ConsentForm, formdata_from_json, visit_form_class
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
@@ -38,6 +38,8 @@ def visit_json(visit: Visit) -> dict:
         "content_hash": visit.content_hash,
         "placement_id": visit.placement_id,
         "missing_signatures": [r.value for r in services.missing_roles(visit)],
+        # "pending" while the sealed summary is being made: the device is not done with the visit yet.
+        "summary": summary_state(visit).value,
         "url": url_for("visits.detail", visit_uuid=visit.uuid),
     }
 
@@ -104,6 +106,8 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
         else:
             message = _("This visit belongs to another course or template and cannot be changed to this one.")
         return jsonify(error="conflict", message=message, visit=visit_json(result.visit)), 409
+    if result.outcome == services.Outcome.UNCHANGED:
+        ensure_summary(result.visit)  # a replay after a lost summary job heals it
     return jsonify(visit_json(result.visit)), STATUS[result.outcome]
 
 
@@ -186,6 +190,8 @@ def _signed(visit: Visit, result: services.SignResult) -> ResponseReturnValue:
         return jsonify(error="conflict", message=message, visit=visit_json(visit)), 409
     if result.now_signed:
         finish_signed_visit(visit)
+    elif result.outcome == services.Outcome.UNCHANGED:
+        ensure_summary(visit)  # the device retries a signature whose answer it never got
     return jsonify(visit_json(visit)), STATUS[result.outcome]
 
 

@@ -1,54 +1,56 @@
-"""What happens when the last required signature is in: the sealed summary is made and sent."""
+"""What happens when the last required signature is in: the sealed summary is queued to be made.
+
+Signing answers at once; a worker renders and seals the summary and sends it (app/jobs/tasks.py).
+The visit page shows "being made" until the document exists, and the sweep re-queues any visit left
+without one.
+"""
 
 from __future__ import annotations
 
-import logging
-import threading
+import enum
 
-from flask import current_app
-
-from app.delivery.services import attempt, deliver_document, plan_deliveries
 from app.extensions import db
-from app.models import Delivery, DeliveryStatus, Visit
-from app.reports.services import produce_document
-
-log = logging.getLogger(__name__)
+from app.jobs import enqueue_after_commit
+from app.models import Document, Visit
 
 
-def finish_signed_visit(visit: Visit) -> threading.Thread | None:
-    """Render and seal the summary, then deliver it. A failure here never loses the signatures: the
-    visit stays signed, the page offers to make the summary again, and deliveries are retried.
-
-    The summary is made before the answer, so the visit page can offer the PDF at once (render and seal
-    take about 0.35 s for two pages; see bench/pdf.py). Sending waits on mail servers, so with
-    DELIVER_IN_BACKGROUND it runs after the answer in a thread; deliveries are committed first as
-    pending, and `flask deliveries` (cron) sends any that a stopped worker left.
-    Returns the thread, if one was started.
-    """
-    try:
-        document = produce_document(visit)
-    except Exception:  # the signing itself succeeded; the summary can be made again from the visit page
-        log.exception("summary for visit %s could not be produced", visit.uuid)
-        return None
-    if not current_app.config.get("DELIVER_IN_BACKGROUND", True):
-        deliver_document(document)
-        return None
-    ids = [d.id for d in plan_deliveries(document) if d.status == DeliveryStatus.PENDING]
-    thread = threading.Thread(
-        target=_send, args=(current_app._get_current_object(), ids), name="deliver-summary", daemon=True
-    )
-    thread.start()
-    return thread
+class SummaryState(enum.StrEnum):
+    NONE = "none"  # not signed yet: no summary is due
+    PENDING = "pending"  # queued or being made
+    READY = "ready"
+    FAILED = "failed"  # the last tries failed: a person can try again
 
 
-def _send(app, delivery_ids: list[int]) -> None:
-    with app.app_context():
-        try:
-            for delivery_id in delivery_ids:
-                delivery = db.session.get(Delivery, delivery_id)
-                if delivery is not None and delivery.status == DeliveryStatus.PENDING:
-                    attempt(delivery)
-        except Exception:  # cron retries what is left pending or failed
-            log.exception("sending summaries failed")
-        finally:
-            db.session.remove()
+def summary_state(visit: Visit) -> SummaryState:
+    if not visit.is_immutable:
+        return SummaryState.NONE
+    has_document = db.session.query(db.exists().where(Document.visit_id == visit.id)).scalar()
+    if has_document:
+        return SummaryState.READY
+    return SummaryState.FAILED if visit.summary_error else SummaryState.PENDING
+
+
+def finish_signed_visit(visit: Visit) -> None:
+    """Queue the summary of a visit just signed (the signature is committed before this is called)."""
+    from app.jobs.tasks import make_summary
+
+    enqueue_after_commit(make_summary, visit.id)
+
+
+def ensure_summary(visit: Visit) -> SummaryState:
+    """A signed visit without its summary gets it queued (again): called when the device replays a
+    visit or signature, and when the visit's page is opened, so that a summary lost with a killed
+    process is made without waiting for the sweep. A failed one waits for "Prøv igen"."""
+    state = summary_state(visit)
+    if state == SummaryState.PENDING:
+        finish_signed_visit(visit)
+    return state
+
+
+def retry_summary(visit: Visit) -> SummaryState:
+    """ "Prøv igen": forget the last failure and queue the summary again."""
+    if summary_state(visit) == SummaryState.FAILED:
+        visit.summary_error = None
+        db.session.commit()
+        finish_signed_visit(visit)
+    return summary_state(visit)

@@ -16,10 +16,17 @@ from app.models import Role, ScheduledVisit, SignerRole, Visit
 from app.placements.services import course_progress, get_placement
 from app.supervision.history import journal_note
 from app.visits import services, signing
-from app.visits.completion import finish_signed_visit
+from app.visits.completion import (
+    SummaryState,
+    ensure_summary,
+    finish_signed_visit,
+    retry_summary,
+    summary_state,
+)
 from app.visits.forms import ConsentForm, visit_form_class
 
 bp = Blueprint("visits", __name__, url_prefix="/besoeg")
+VARY = {"Vary": "HX-Request"}
 
 
 def _visit_or_404(visit_uuid: uuid_lib.UUID, write: bool = False) -> Visit:
@@ -125,6 +132,7 @@ def detail(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     return render_template(
         "visits/detail.html",
         visit=visit,
+        summary=ensure_summary(visit),
         missing=services.missing_roles(visit),
         progress=course_progress(visit.placement),
         can_edit=visit.placement.citizen.jobformidler_id == current_user.id,
@@ -206,8 +214,23 @@ def signing_link(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
 @bp.post("/<uuid:visit_uuid>/referat")
 @role_required(Role.JOBFORMIDLER)
 def make_summary(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
-    """Make (again) the sealed summary of a signed visit, if it failed the first time."""
+    """ "Prøv igen": queue the sealed summary of a signed visit again after making it failed."""
     visit = _visit_or_404(visit_uuid, write=True)
-    if visit.is_immutable and not visit.documents:
-        finish_signed_visit(visit)
+    state = retry_summary(visit)
+    if request.htmx:
+        return _summary_fragment(visit, state, can_edit=True), VARY
     return redirect(url_for("visits.detail", visit_uuid=visit.uuid), code=303)
+
+
+@bp.get("/<uuid:visit_uuid>/referat-status")
+@login_required
+def summary_status(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
+    """The summary's state as a fragment, polled by the visit page while the summary is being made."""
+    visit = _visit_or_404(visit_uuid)
+    can_edit = visit.placement.citizen.jobformidler_id == current_user.id
+    # Only read: a poll every few seconds must not queue the job again each time.
+    return _summary_fragment(visit, summary_state(visit), can_edit), VARY
+
+
+def _summary_fragment(visit: Visit, state: SummaryState, can_edit: bool) -> str:
+    return render_template("visits/_summary_status.html", visit=visit, summary=state, can_edit=can_edit)

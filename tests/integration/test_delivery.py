@@ -232,7 +232,7 @@ def test_stranded_pending_delivery_is_picked_up(app, mail):
     document = _document(citizen_email=None)
     [delivery] = services.plan_deliveries(document)
     assert services.retry_due(utcnow()) == 0
-    assert services.retry_due(utcnow() + services.PENDING_GRACE) == 1
+    assert services.retry_due(utcnow() + services.grace()) == 1
     assert delivery.status == DeliveryStatus.SENT and len(mail.messages) == 1
 
 

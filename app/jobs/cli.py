@@ -1,0 +1,65 @@
+"""`flask worker`: the consumer that runs the queued jobs; `flask jobs`: look at and run the queue."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from flask import current_app
+from huey.consumer import Consumer, Scheduler
+
+from app.jobs import queue, run_pending
+
+
+def consumer_class(seconds: int) -> type[Consumer]:
+    """Huey's consumer whose scheduler queues the periodic jobs every `seconds` (SWEEP_SECONDS)
+    instead of every minute."""
+    scheduler = type("SweepScheduler", (Scheduler,), {"periodic_task_seconds": seconds})
+    return type("AppConsumer", (Consumer,), {"scheduler_class": scheduler})
+
+
+@click.command("worker")
+@click.option("--threads", default=2, show_default=True, help="Jobs run at once in this process.")
+def worker(threads: int) -> None:
+    """Run the background jobs until stopped (Ctrl-C or SIGTERM finishes the jobs in hand first).
+
+    Start as many workers as you like, on as many machines, against the same queue and database.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s: %(message)s")
+    consumer = consumer_class(current_app.config["SWEEP_SECONDS"])(
+        queue,
+        workers=threads,
+        worker_type="thread",
+        # The sweep finds what a killed worker left (its task is gone from the queue): no lock is
+        # held across a job, so none is flushed.
+        periodic=True,
+        max_delay=1.0,
+        graceful_signal="TERM",
+    )
+    consumer.run()
+
+
+@click.group("jobs")
+def jobs() -> None:
+    """The background job queue."""
+
+
+@jobs.command("run")
+def run() -> None:
+    """Run the queued jobs in this process until the queue is empty (without a worker)."""
+    click.echo(f"Ran {run_pending()} jobs.")
+
+
+@jobs.command("sweep")
+def sweep_now() -> None:
+    """Queue again the summaries and deliveries left undone (the worker does this every SWEEP_SECONDS)."""
+    from app.jobs.tasks import sweep
+
+    summaries, deliveries = sweep.call_local()
+    click.echo(f"Queued again: {summaries} summaries, {deliveries} deliveries.")
+
+
+@jobs.command("status")
+def status() -> None:
+    """How many jobs wait in the queue."""
+    click.echo(f"Queued: {queue.pending_count()}; scheduled for later: {queue.scheduled_count()}.")
