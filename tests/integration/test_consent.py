@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from app.extensions import db
+from app.jobs import run_pending
 from app.models import AuditAction, AuditEvent, Document, Signature, Visit, VisitState
 from app.visits import services
 from tests.factories import make_user
@@ -57,6 +58,7 @@ def test_recorded_consent_completes_the_visit_and_is_in_the_sealed_summary(clien
     detail = client.get(f"/besoeg/{visit.uuid}").text
     assert f"Samtykke registreret af Mette Sørensen: {NOTE}" in detail
 
+    run_pending()  # the summary job the last consent queued
     document = db.session.scalar(sa.select(Document))
     path = tmp_path / "summary.pdf"
     path.write_bytes(document.pdf)
