@@ -10,6 +10,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.jobs import consumer  # noqa: F401  (a fixture: the server's job worker)
+
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 PHONE = {"width": 390, "height": 844}
@@ -49,8 +51,9 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 
 @pytest.fixture
-def server(app: Flask) -> Iterator[str]:
-    """The app on a free port of 127.0.0.1, in a thread of this process.
+def server(app: Flask, consumer) -> Iterator[str]:  # noqa: F811
+    """The app on a free port of 127.0.0.1, in a thread of this process, with Huey's consumer taking
+    its background jobs (the sealed summary, deliveries) in threads of the same process.
 
     In-process rather than pytest-flask's forked live_server: the test and the server share the
     database without inheriting open connections across fork(), and a test can change the app's
