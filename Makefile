@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 # Debian packages: what the app needs to run (venv, PDF fonts and font subsetting), and what the tests add.
 RUN_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core
-TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils postgresql
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils postgresql redis-server wrk
 export FLASK_APP := app:create_app
 
 .PHONY: help run test test-sqlite test-postgres lint translations run-deps system-deps clean
@@ -32,7 +32,10 @@ run: run-deps $(BIN)/.installed translations
 	mkdir -p instance
 	$(BIN)/flask init-db
 	$(BIN)/flask demo-data --if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	@# The worker takes the background jobs (summaries, deliveries, the sweep) from the queue in
+	@# instance/; it stops with the web server, and Ctrl-C stops both.
+	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # Installs the Debian packages in $(1) that are missing; idempotent, and silent when nothing is missing.
 define apt_install

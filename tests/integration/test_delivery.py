@@ -251,6 +251,7 @@ def test_retry_skips_a_delivery_another_worker_is_sending(app, mail):
     assert services.retry_due(later + services.grace() + timedelta(seconds=1)) == 1
     assert len(mail.messages) == 1
 
+
 def test_resend_sends_a_new_copy(app, mail):
     """Does resending a delivery that already went send another copy and keep it sent?"""
     document = _document(citizen_email=None)

@@ -1,0 +1,24 @@
+"""Gunicorn settings for production: `gunicorn -c gunicorn.conf.py` (each value from the environment).
+
+The web processes only answer requests and queue background work; `flask worker` processes (as many
+as wanted, on any machine) take the jobs from the shared queue (REDIS_URL).
+"""
+
+import multiprocessing
+import os
+
+# WSGI_APP=app:create_app() serves the development configuration (the scale-out test does).
+wsgi_app = os.environ.get("WSGI_APP", "app.wsgi:application")
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Sync workers: every request is short now that the summary is made by the job workers.
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 20
+# A worker is replaced after this many requests (plus jitter), so slow leaks never build up.
+max_requests = 2000
+max_requests_jitter = 200
+# Behind the reverse proxy that ends TLS; PROXY_COUNT tells the app how many proxies to trust.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
