@@ -37,6 +37,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
     extensions.limiter.init_app(app)
+    extensions.compress.init_app(app)
     formatting.init_app(app)
     security.init_app(app)
     errors.init_app(app)

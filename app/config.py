@@ -59,7 +59,7 @@ class Config:
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
     SMTP_TIMEOUT = _env_int("SMTP_TIMEOUT", 10)
     MAIL_FROM = os.environ.get("MAIL_FROM", "eftervaern@kommune.invalid")
-    # The public address, for links in e-mails and PDFs made outside a request (cron retries).
+    # The public address, for links in e-mails and PDFs made outside a request (the background jobs).
     BASE_URL = os.environ.get("BASE_URL") or None
 
     # The municipality's seal (PAdES) for summaries; unset in development: a self-signed pair is made.

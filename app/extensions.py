@@ -1,6 +1,7 @@
 """Flask extensions, created once and wired to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -31,6 +32,8 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = Htmx()
+# gzip/brotli for text responses, in the embedded setup too (no proxy needed to compress).
+compress = Compress()
 # Per client address (behind a proxy, set PROXY_COUNT so that this is the client's, not the proxy's).
 # Only the public and the log-in endpoints carry limits: app/core/limits.py.
 limiter = Limiter(key_func=get_remote_address)

@@ -287,7 +287,7 @@ def compose(delivery: Delivery) -> OutgoingSummary:
 def verify_url() -> str:
     """The public page where a summary's seal is checked, as an absolute address for the e-mail.
 
-    BASE_URL wins: a retry from cron has no request to take the host from. Until the reports area
+    BASE_URL wins: a job in the worker has no request to take the host from. Until the reports area
     has its verify page, the address is the planned /verify.
     """
     try:
