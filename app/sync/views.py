@@ -127,6 +127,7 @@ def get_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     if visit is None:
         return jsonify(error="not_found"), 404
     get_placement(current_user, visit.placement_id, purpose="visit")
+    ensure_summary(visit)  # the device asks while a summary is being made: a lost one is queued again
     return jsonify(visit_json(visit))
 
 

@@ -54,6 +54,7 @@
         if (entry.draftKey) await store.deleteDraft(entry.draftKey).catch(() => {});
       }
       localStorage.setItem("eftervaern-last-sync", String(Date.now()));
+      noteSummary(data);
       document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { uuid: entry.uuid, data } }));
       if (channel) channel.postMessage({ type: "sent", uuid: entry.uuid, data });
       return { sent: true };
@@ -77,11 +78,51 @@
     return { retry: true };
   }
 
+  // --- Summaries being made ------------------------------------------------------------------------
+  // A signed visit is not done until the server holds its sealed summary: the server makes it after
+  // answering, and a killed server may have lost that work. The device remembers each signed visit whose
+  // summary was still being made, asks again until it is ready (asking also makes the server queue a lost
+  // one again), and until then does not say that nothing waits.
+  const SUMMARIES = "eftervaern-summaries";
+
+  function summaries() {
+    try {
+      return JSON.parse(localStorage.getItem(SUMMARIES) || "[]");
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function noteSummary(data) {
+    if (!data || !data.uuid || !data.summary) return;
+    const waiting = new Set(summaries());
+    if (data.summary === "pending" || data.summary === "failed") waiting.add(data.uuid);
+    else waiting.delete(data.uuid);
+    localStorage.setItem(SUMMARIES, JSON.stringify([...waiting]));
+  }
+
+  async function checkSummaries() {
+    const waiting = summaries();
+    if (!waiting.length) return;
+    for (const uuid of waiting) {
+      try {
+        const response = await fetch("/api/v1/visits/" + encodeURIComponent(uuid), {
+          credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" },
+        });
+        if (response.status === 404) noteSummary({ uuid, summary: "none" }); // not this user's any more
+        else if (response.ok) noteSummary(await response.json());
+      } catch (e) {
+        break; // no network: ask again later
+      }
+    }
+    if (summaries().length) schedule(5000);
+  }
+
   async function flushOnce() {
     const all = await store.allEntries();
     const entries = all.filter((e) => e.state === "pending");
     entries.sort((a, b) => a.createdAt - b.createdAt);
-    if (!entries.length) return;
+    if (!entries.length) return checkSummaries();
     if (!(await reachable())) return schedule(15000);
     const held = new Set(all.map((e) => e.uuid));
     for (const entry of entries) {
@@ -99,6 +140,7 @@
         return schedule(pause); // first in, first out: the rest wait for this one
       }
     }
+    await checkSummaries();
   }
 
   // One tab at a time sends: with the same visit open in two tabs, the second waits and then finds the
@@ -154,6 +196,9 @@
     parts.push(bar.dataset.waiting.replace("{n}", String(waiting)));
     if (attention) parts.push(bar.dataset.attention.replace("{n}", String(attention)));
     if (last) parts.push(bar.dataset.last.replace("{t}", new Date(last).toLocaleTimeString("da-DK", { hour: "2-digit", minute: "2-digit" })));
+    const making = summaries().length;
+    if (making === 1) parts.push(bar.dataset.summary);
+    else if (making) parts.push(bar.dataset.summaries.replace("{n}", String(making)));
     if (loginNeeded) parts.push(bar.dataset.login);
     bar.textContent = parts.join(" · ");
     // What waits, and why something was refused, is listed on "På enheden".
@@ -165,6 +210,7 @@
     }
     bar.dataset.waitingCount = String(waiting);
     bar.dataset.attentionCount = String(attention);
+    bar.dataset.summariesCount = String(making);
     bar.classList.toggle("has-attention", attention > 0 || loginNeeded);
     bar.hidden = false;
   }
