@@ -47,4 +47,3 @@ def local_date(value: datetime | str | None) -> date | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(zone()).date()
-

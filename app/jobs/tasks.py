@@ -7,7 +7,7 @@ Each job is safe to run twice and at the same time as itself: what is done is re
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -69,12 +69,7 @@ def deliver(delivery_id: int) -> None:
         return
     delivery.attempt(claimed)
     if claimed.status == DeliveryStatus.FAILED and claimed.next_attempt_at is not None:
-        deliver.schedule(args=(claimed.id,), eta=_naive_utc(claimed.next_attempt_at))
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    """Huey (utc=True) takes its times as naive UTC."""
-    return moment.astimezone(UTC).replace(tzinfo=None)
+        deliver.schedule(args=(claimed.id,), eta=claimed.next_attempt_at)  # aware: Huey takes it as UTC
 
 
 @job(periodic=crontab(hour="3", minute="15"))

@@ -111,7 +111,8 @@ def test_a_failed_delivery_is_retried_at_its_backoff(signed, mail):
     mail.refuse()
     run_pending()
     db.session.expire_all()
-    assert {d.status for d in db.session.scalars(sa.select(Delivery))} == {DeliveryStatus.FAILED}
+    deliveries = db.session.scalars(sa.select(Delivery)).all()
+    assert {(d.status, d.attempts) for d in deliveries} == {(DeliveryStatus.FAILED, 1)}  # not retried yet
     assert queue.scheduled_count() == 2
     mail.accept()
     run_pending(until=utcnow() + timedelta(minutes=2))
