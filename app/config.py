@@ -101,6 +101,10 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
 
+    # Flask-Compress: pages and JSON are compressed. Streamed responses (static files) are not: its
+    # chunked compression leaves the file open (a ResourceWarning per file).
+    COMPRESS_STREAMS = False
+
     # Rate limits per client address on the endpoints that take guesses or uploads from anyone
     # (Flask-Limiter). In memory by default, which counts per server process; with several processes
     # point RATELIMIT_STORAGE_URI at a shared store, e.g. redis://host:6379 or memcached://host:11211.
