@@ -62,9 +62,14 @@ class CaseloadRow:
 
 
 def caseload(
-    user: User, search: str = "", jobformidler_id: int | None = None, status: CitizenStatus | None = None
+    user: User,
+    search: str = "",
+    jobformidler_id: int | None = None,
+    status: CitizenStatus | None = None,
+    log: bool = True,
 ) -> list[CaseloadRow]:
-    """The citizens the user may see with their current course and visit dates; the read is logged."""
+    """The citizens the user may see with their current course and visit dates; the read is logged
+    (unless `log` is false: the caller logs the page it renders them in, after rendering)."""
     query = visible_citizens(user).order_by(Citizen.first_name, Citizen.last_name)
     if jobformidler_id is not None:
         query = query.where(Citizen.jobformidler_id == jobformidler_id)
@@ -99,14 +104,15 @@ def caseload(
         )
         for c in citizens
     ]
-    audit.record(
-        AuditAction.SEARCH if term else AuditAction.READ,
-        "caseload",
-        citizen_ids=ids or [None],
-        object_type="caseload",
-        search_term=term or None,
-    )
-    db.session.commit()
+    if log:
+        audit.record(
+            AuditAction.SEARCH if term else AuditAction.READ,
+            "caseload",
+            citizen_ids=ids or [None],
+            object_type="caseload",
+            search_term=term or None,
+        )
+        db.session.commit()
     return rows
 
 
@@ -147,8 +153,9 @@ class Agenda:
         return sorted({i.citizen.id for i in self.today + self.overdue + self.upcoming})
 
 
-def agenda(user: User, today: date, days_ahead: int = 7) -> Agenda:
-    """The jobformidler's planned visits: due today, overdue, and in the coming days (the read is logged)."""
+def agenda(user: User, today: date, days_ahead: int = 7, log: bool = True) -> Agenda:
+    """The jobformidler's planned visits: due today, overdue, and in the coming days (the read is logged,
+    unless `log` is false: then the caller logs the page it renders them in)."""
     visible = visible_citizens(user).with_only_columns(Citizen.id)
     rows = db.session.execute(
         sa.select(ScheduledVisit, Placement, Citizen)
@@ -170,7 +177,7 @@ def agenda(user: User, today: date, days_ahead: int = 7) -> Agenda:
         overdue=[i for i in items if i.visit.due_date < today],
         upcoming=[i for i in items if i.visit.due_date > today],
     )
-    if result.citizen_ids:
+    if log and result.citizen_ids:
         audit.record(AuditAction.READ, "caseload", citizen_ids=result.citizen_ids, object_type="agenda")
         db.session.commit()
     return result
