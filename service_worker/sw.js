@@ -9,6 +9,7 @@ const PAGES_CACHE = `${PREFIX}-pages-${VERSION}`;
 const PRECACHE = __PRECACHE__;
 const OFFLINE_PAGE = "/offline";
 importScripts("/static/vendor/idb.umd.js"); // IndexedDB for Background Sync, as the pages use it
+importScripts("/static/js/clock.js"); // the device's time with its offset, as the pages send it
 
 self.addEventListener("install", (event) => {
   // cache: "reload" skips the HTTP cache, so a new version never precaches an old file.
@@ -92,7 +93,12 @@ async function syncOutbox() {
     const response = await fetch(entry.url, {
       method: "PUT",
       credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf, "Accept": "application/json", "Content-Type": entry.contentType },
+      headers: {
+        "X-CSRFToken": csrf,
+        "Accept": "application/json",
+        "Content-Type": entry.contentType,
+        "X-Device-Time": self.eftervaernDeviceTime(),
+      },
       body: entry.body,
     });
     if (!response.ok) throw new Error(`outbox entry answered ${response.status}`); // the browser retries

@@ -39,7 +39,12 @@
       response = await fetch(entry.url, {
         method: "PUT",
         credentials: "same-origin",
-        headers: { "X-CSRFToken": csrf(), "Accept": "application/json", "Content-Type": entry.contentType },
+        headers: {
+          "X-CSRFToken": csrf(),
+          "Accept": "application/json",
+          "Content-Type": entry.contentType,
+          "X-Device-Time": window.eftervaernDeviceTime(),
+        },
         body: entry.body,
       });
       data = await response.json().catch(() => ({}));
