@@ -1,7 +1,8 @@
 // The outbox: completed visits wait here until the server has them. Being online only means it empties at
 // once. Replay is first-in first-out, one at a time; only a 2xx removes an entry; 422 and 409 set the entry
-// aside as "needs action" without blocking the rest; 401/403 stop and ask for a new log-in; anything else
-// (network, 5xx, 429) is retried with a growing, capped pause. Connectivity is judged by /ping, not by
+// aside as "needs action" without blocking the rest, and so does a 400 (a request the server cannot read
+// will not read better the next time); 401/403 stop and ask for a new log-in; anything else (network,
+// a request that outlives its deadline, 5xx, 429) is retried with a growing, capped pause. Connectivity is judged by /ping, not by
 // navigator.onLine alone. See shared/DESIGN.md, "Local-first visits".
 (function () {
   "use strict";
@@ -13,17 +14,28 @@
   // Other tabs of the app learn at once what this one sent (a visit open there is then saved, too).
   const channel = "BroadcastChannel" in window ? new BroadcastChannel("eftervaern-outbox") : null;
 
-  function csrf() {
-    const meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.content : "";
-  }
+  const request = (url, options) => window.eftervaernFetch(url, options);
 
   async function reachable() {
     try {
-      const response = await fetch("/ping", { cache: "no-store", credentials: "same-origin" });
+      const response = await request("/ping", { cache: "no-store", credentials: "same-origin" });
       return response.ok;
     } catch (e) {
       return false;
+    }
+  }
+
+  // The session's CSRF token of this moment, asked for before each round of sends: the page's own may
+  // be stale (the user logged in again in another tab). No session: null, and the user is asked to log
+  // in at once, before any entry is tried.
+  async function sessionToken() {
+    try {
+      const response = await request("/api/v1/csrf-token", { cache: "no-store", credentials: "same-origin", headers: { "Accept": "application/json" } });
+      if (response.status === 401 || response.status === 403) return { login: true };
+      if (!response.ok) return { retry: true };
+      return { token: (await response.json()).csrf_token };
+    } catch (e) {
+      return { retry: true };
     }
   }
 
@@ -32,14 +44,20 @@
     timer = setTimeout(flush, ms);
   }
 
-  async function send(entry) {
+  function askForLogIn() {
+    loginNeeded = true;
+    document.dispatchEvent(new CustomEvent("outbox:login"));
+    return { stop: true };
+  }
+
+  async function send(entry, token) {
     let response;
     let data = {};
     try {
-      response = await fetch(entry.url, {
+      response = await request(entry.url, {
         method: "PUT",
         credentials: "same-origin",
-        headers: { "X-CSRFToken": csrf(), "Accept": "application/json", "Content-Type": entry.contentType },
+        headers: { "X-CSRFToken": token, "Accept": "application/json", "Content-Type": entry.contentType },
         body: entry.body,
       });
       data = await response.json().catch(() => ({}));
@@ -69,10 +87,13 @@
       document.dispatchEvent(new CustomEvent("outbox:attention", { detail: { entry } }));
       return { attention: true };
     }
-    if (response.status === 401 || response.status === 403) {
-      loginNeeded = true;
-      document.dispatchEvent(new CustomEvent("outbox:login"));
-      return { stop: true };
+    if (response.status === 401 || response.status === 403) return askForLogIn();
+    if (response.status === 400) {
+      // Not retried blindly: kept, with the server's words, for the user to act on ("På enheden").
+      Object.assign(entry, { state: "attention", status: 400, errors: data.errors || {}, message: data.message || "" });
+      await store.putEntry(entry);
+      document.dispatchEvent(new CustomEvent("outbox:attention", { detail: { entry } }));
+      return { attention: true };
     }
     return { retry: true };
   }
@@ -83,12 +104,15 @@
     entries.sort((a, b) => a.createdAt - b.createdAt);
     if (!entries.length) return;
     if (!(await reachable())) return schedule(15000);
+    const session = await sessionToken();
+    if (session.login) return askForLogIn();
+    if (session.retry) return schedule(15000);
     const held = new Set(all.map((e) => e.uuid));
     for (const entry of entries) {
       // A signature waits for its visit: while the visit is still on the device, so is the signature.
       if (entry.dependsOn && held.has(entry.dependsOn)) continue;
       if (entry.nextAttempt && entry.nextAttempt > Date.now()) return schedule(entry.nextAttempt - Date.now());
-      const result = await send(entry);
+      const result = await send(entry, session.token);
       if (result.sent) held.delete(entry.uuid);
       if (result.stop) return;
       if (result.retry) {
@@ -130,6 +154,8 @@
   async function add(entry) {
     // No CSRF token is kept with the entry: whoever sends it asks for the session's token of that moment.
     await store.putEntry(Object.assign({ createdAt: Date.now(), attempts: 0, state: "pending", nextAttempt: 0 }, entry));
+    // Someone signed: the visit is locked in every tab that has it open (visit-form.js).
+    if (entry.dependsOn && channel) channel.postMessage({ type: "signed", visit: entry.dependsOn });
     render();
     if ("serviceWorker" in navigator) registerSync();
     return flush();
@@ -174,6 +200,10 @@
     channel.addEventListener("message", function (event) {
       if (event.data && event.data.type === "sent") {
         document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { uuid: event.data.uuid, data: event.data.data } }));
+        render();
+      }
+      if (event.data && event.data.type === "signed") {
+        document.dispatchEvent(new CustomEvent("outbox:signed", { detail: { visit: event.data.visit } }));
         render();
       }
     });

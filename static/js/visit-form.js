@@ -165,13 +165,49 @@
 
     // A visit this form queued may be sent later by a retry, or by another tab: then go on to its page,
     // once the signatures drawn here have followed it.
+    // A signer still drawing (or a consent being written) holds the page: what they give is queued
+    // behind the visit, which is on the server now, and the page goes on once it is given.
     document.addEventListener("outbox:sent", function (e) {
       if (e.detail.uuid === form.dataset.uuid && e.detail.data && e.detail.data.url) {
         form.dispatchEvent(new Event("visit-saved"));
         const url = e.detail.data.url;
+        if (signingUnderway()) {
+          form.dataset.leaveTo = url;
+          statusLine.textContent = form.dataset.msgSentSigning;
+          return;
+        }
         setTimeout(() => window.eftervaernOutbox.flush().finally(() => leave(url)), 0);
       }
     });
+    document.addEventListener("signature:queued", function () {
+      const url = form.dataset.leaveTo;
+      if (url && !signingUnderway()) window.eftervaernOutbox.flush().finally(() => leave(url));
+    });
+
+    function signingUnderway() {
+      const section = document.getElementById("offline-signing");
+      if (!section || section.hidden) return false;
+      const drawing = Array.from(section.querySelectorAll(".signature-form")).some((pad) => pad.hasDrawing && pad.hasDrawing());
+      const writing = Array.from(section.querySelectorAll(".consent-form")).some(
+        (consent) => !consent.closest(".signer").hidden && consent.querySelector("textarea").value.trim() !== ""
+      );
+      return drawing || writing;
+    }
+
+    // Another tab of this device took a signature for this visit: from now on it is what was signed,
+    // here too (the form shows the signed content, locked, with the signatures given).
+    document.addEventListener("outbox:signed", async function (e) {
+      if (e.detail.visit !== form.dataset.uuid || form.dataset.queuedShown) return;
+      const entry = await window.eftervaernOutbox.pending(form.dataset.uuid);
+      if (!entry) return;
+      await showQueued(entry);
+      statusLine.textContent = form.dataset.msgSignedElsewhere;
+    });
+
+    async function signedOnDevice(uuid) {
+      const entries = await store.allEntries().catch(() => []);
+      return entries.some((entry) => entry.dependsOn === uuid);
+    }
 
     // Kept on the device and not yet sent: say so, and let the signers sign here and now.
     function lock(locked) {
@@ -198,7 +234,7 @@
       showErrors(entry.status === 422 ? flatten(entry.errors || {}) : {}, message);
     });
 
-    async function showQueued(entry, fresh) {
+    async function showQueued(entry, fresh, body) {
       statusLine.textContent = form.dataset.msgQueued;
       // The form shows what waits to be sent, exactly as it was completed.
       if (entry) {
@@ -212,6 +248,7 @@
       const section = document.getElementById("offline-signing");
       if (!section) return;
       section.hidden = false;
+      section.dataset.content = entry ? entry.body : body; // what the signers sign (signature.js)
       section.querySelectorAll(".consent-form").forEach((consent) => { consent.dataset.queue = form.dataset.uuid; });
       for (const pad of section.querySelectorAll(".signature-form")) {
         pad.dataset.queue = form.dataset.uuid;
@@ -239,7 +276,15 @@
       const button = form.querySelector('button[type="submit"]');
       button.disabled = true;
       const uuid = form.dataset.uuid;
+      if (store && (await signedOnDevice(uuid))) {
+        // Signed on this device (another tab) while this form was open: what was signed stands.
+        button.disabled = false;
+        await showQueued(await window.eftervaernOutbox.pending(uuid));
+        statusLine.textContent = form.dataset.msgSignedElsewhere;
+        return;
+      }
       await writeDraft(); // the draft holds what is completed, in case the server later refuses it
+      const body = new URLSearchParams(new FormData(form)).toString();
       let outcome = null;
       const listeners = {
         "outbox:sent": (e) => { if (e.detail.uuid === uuid) outcome = outcome || { sent: e.detail.data }; },
@@ -251,7 +296,7 @@
         await window.eftervaernOutbox.add({
           uuid: uuid,
           url: form.dataset.api + uuid,
-          body: new URLSearchParams(new FormData(form)).toString(),
+          body: body,
           contentType: "application/x-www-form-urlencoded;charset=UTF-8",
           draftKey: form.dataset.draftKey || null,
           page: location.pathname + location.search,
@@ -271,9 +316,11 @@
       } else if (outcome && outcome.login) {
         statusLine.textContent = form.dataset.msgSession;
       } else {
-        showQueued(null, true);
+        showQueued(null, true, body);
       }
     });
+
+    form.dataset.scriptReady = "1"; // from now on this script sends the form (app.js held it until now)
 
     // One more row for an agreed action: a copy of the last with the next index.
     const add = document.getElementById("add-action");
