@@ -114,7 +114,7 @@
     };
     form.querySelector(".signature-clear").addEventListener("click", form.clearPad);
     // Something drawn here and not yet given: the visit form must not leave the page (visit-form.js).
-    form.hasDrawing = () => !pad.isEmpty() && !form.closest(".signer, .signature-form").hidden;
+    form.hasDrawing = () => !pad.isEmpty() && !(form.closest(".signer") || form).hidden;
 
     function fail(message) {
       error.textContent = message;
