@@ -234,7 +234,8 @@ def test_a_tab_that_completes_other_content_after_a_signature_is_refused_on_the_
     expect(other.get_by_label("Til stede")).to_be_disabled()  # a tab opened now shows what was signed
     other.evaluate(
         """() => { const form = document.getElementById('visit-form');
-            form.querySelectorAll('input, textarea, select, button').forEach((el) => { el.disabled = false; });
+            form.querySelectorAll('input, textarea, select, button').forEach((el) => {
+                el.disabled = false; });
             delete form.dataset.queuedShown; form.querySelector('.sticky-actions').hidden = false; }"""
     )
     other.get_by_label("Til stede").fill("Fra fane 2")
