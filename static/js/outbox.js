@@ -72,6 +72,7 @@
         if (entry.draftKey) await store.deleteDraft(entry.draftKey).catch(() => {});
       }
       localStorage.setItem("eftervaern-last-sync", String(Date.now()));
+      if (!entry.dependsOn && entry.page && data.url) remember(entry.page, data.url);
       document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { uuid: entry.uuid, data } }));
       if (channel) channel.postMessage({ type: "sent", uuid: entry.uuid, data });
       return { sent: true };
@@ -132,9 +133,16 @@
     return work();
   }
 
+  // Logging out: nothing more is sent from this page (pwa.js wipes the device next).
+  let stopped = false;
+  function stop() {
+    stopped = true;
+    clearTimeout(timer);
+  }
+
   function flush() {
     // Only a logged-in user's device has an outbox; the log-in page must not recreate a wiped database.
-    if (!store || document.body.dataset.loggedIn === undefined) return Promise.resolve();
+    if (stopped || !store || document.body.dataset.loggedIn === undefined) return Promise.resolve();
     if (!flushing) {
       loginNeeded = false;
       flushing = exclusively(flushOnce).finally(() => { flushing = null; render(); });
@@ -166,11 +174,48 @@
     return entry || null;
   }
 
+  // --- Planned visits completed here ----------------------------------------------------------------
+  // A home page kept on the device for offline use was made before the visit was done: its "Start
+  // besøget" would open an empty form for a visit already completed here. The device remembers which
+  // forms it completed (wiped at log-out with the rest of the local storage) and says so instead.
+  const COMPLETED_KEY = "eftervaern-completed";
+  const COMPLETED_KEPT = 200;
+
+  function completed() {
+    try { return JSON.parse(localStorage.getItem(COMPLETED_KEY) || "{}"); } catch (e) { return {}; }
+  }
+
+  function remember(page, url) {
+    const known = completed();
+    delete known[page];
+    known[page] = url;
+    const pages = Object.keys(known);
+    pages.slice(0, Math.max(0, pages.length - COMPLETED_KEPT)).forEach((old) => delete known[old]);
+    try { localStorage.setItem(COMPLETED_KEY, JSON.stringify(known)); } catch (e) { /* storage may be disabled */ }
+  }
+
+  function markCompleted(entries) {
+    const links = document.querySelectorAll("a[data-visit-start]");
+    if (!links.length) return;
+    const done = completed();
+    // Still waiting: the form shows the visit as completed, with its signatures.
+    entries.filter((e) => !e.dependsOn && e.page).forEach((e) => { done[e.page] = e.page; });
+    links.forEach(function (link) {
+      const page = link.getAttribute("href");
+      if (!done[page]) return;
+      link.href = done[page];
+      link.textContent = link.dataset.msgDone;
+      link.classList.remove("btn-primary");
+      link.dataset.completed = "1";
+    });
+  }
+
   // --- The status line: what is on the device -------------------------------------------------------
   async function render() {
     const bar = document.getElementById("sync-status");
     if (!bar || !store || document.body.dataset.loggedIn === undefined) return;
     const entries = await store.allEntries().catch(() => []);
+    markCompleted(entries);
     // Counted in visits: a visit's signatures travel with it and are not visits of their own.
     const visits = (state) => new Set(entries.filter((e) => e.state === state).map((e) => e.visit || e.uuid)).size;
     const waiting = visits("pending");
@@ -195,7 +240,7 @@
     bar.hidden = false;
   }
 
-  window.eftervaernOutbox = { add, flush, render, pending };
+  window.eftervaernOutbox = { add, flush, render, pending, stop };
   if (channel) {
     channel.addEventListener("message", function (event) {
       if (event.data && event.data.type === "sent") {

@@ -20,6 +20,10 @@
       const personal = keys.filter((k) => k.startsWith("eftervaern-") && !k.startsWith("eftervaern-static-"));
       await Promise.all(personal.map((k) => caches.delete(k)));
     }
+    // This page's own connection would hold the deletion up until the page goes (blocked).
+    if (database) database.close();
+    database = null;
+    opened = null;
     if (window.indexedDB && indexedDB.databases) {
       const dbs = await indexedDB.databases();
       await Promise.all(

@@ -301,3 +301,83 @@ def test_the_worker_waits_for_the_pages_send_lock(
     _wait_for(lambda: len(_visits()) == 1)
     [visit] = _visits()
     assert str(visit.uuid) == uuid
+
+
+def test_a_signature_without_a_name_is_not_given_on_the_device(
+    page: Page, server: str, today_visit, context: BrowserContext
+):
+    """Point 6: offline, a pad whose signer's name was cleared cannot be signed: the device asks for the
+    name, as the server would, and nothing is queued until it is written."""
+    uuid = _complete_offline(page, server, context)
+    form = page.locator("#offline-citizen-signature-form")
+    form.get_by_label("Navn med blokbogstaver").fill("  ")
+    _draw(page, "#offline-citizen-signature-pad")
+    form.get_by_role("button", name="Underskriv", exact=True).click()
+    expect(form.locator(".signature-error")).to_have_text("Skriv underskriverens navn.")
+    assert page.evaluate(ENTRIES) == [uuid]
+    form.get_by_label("Navn med blokbogstaver").fill("Ali Khan")
+    form.get_by_role("button", name="Underskriv", exact=True).click()
+    expect(page.locator(".signature-done[data-role='citizen']")).to_be_visible()
+    assert sorted(page.evaluate(ENTRIES)) == sorted([uuid, f"{uuid}/signatures/citizen"])
+
+
+def test_log_out_offline_deletes_nothing_and_keeps_the_session_every_time(
+    page: Page, server: str, today_visit, context: BrowserContext
+):
+    """Point 8: offline, "Log ud" says that it needs a connection, and deletes nothing, each time; the
+    session stays, and the waiting visit is sent when the network is back. Online, log-out wipes."""
+    uuid = _complete_offline(page, server, context)
+    messages = []
+
+    def answer(dialog):
+        messages.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    for attempt in (1, 2):
+        page.get_by_role("button", name="Log ud").click()
+        _wait_for(lambda n=attempt: len(messages) == n, seconds=10)
+        assert messages[-1].startswith("Du kan ikke logge ud uden forbindelse til serveren.")
+        assert page.evaluate(ENTRIES) == [uuid]
+        expect(page.get_by_role("heading", name="Opfølgningsbesøg")).to_be_visible()
+    context.set_offline(False)
+    page.evaluate("() => window.eftervaernOutbox.flush()")
+    page.wait_for_function(WAITING_NONE, timeout=20000)
+    [visit] = _visits()
+    assert str(visit.uuid) == uuid  # the session had stayed: no log-in was needed
+
+    page.get_by_role("button", name="Log ud").click()
+    expect(page.get_by_role("button", name="Log ind")).to_be_visible()
+    assert len(messages) == 2  # nothing waited, so no warning
+    names = page.evaluate("async () => (await indexedDB.databases()).map((d) => d.name)")
+    assert "eftervaern" not in names
+
+
+def test_the_home_page_kept_offline_does_not_offer_to_start_a_visit_completed_here(
+    page: Page, server: str, today_visit, context: BrowserContext
+):
+    """Point 10: offline, a visit completed on the device is no longer offered as "Start besøget" on the
+    home page kept on the device, while it waits and after it was sent."""
+    _log_in(page, server)
+    _prepared(page)
+    url = _form_url(page)
+    starts = page.locator(f"#agenda-today a[href='{url}']")
+    expect(starts).to_have_text("Start besøget")
+    context.set_offline(True)
+    page.goto(server + url)
+    _fill(page)
+    _complete(page)
+    page.goto(server + "/")
+    done = page.locator("#agenda-today a[data-completed]")
+    expect(done).to_have_count(1)
+    expect(done).to_have_text("Udført på denne enhed")
+    expect(done).to_have_attribute("href", url)  # the form, which shows the waiting visit
+
+    context.set_offline(False)
+    page.evaluate("() => window.eftervaernOutbox.flush()")
+    page.wait_for_function(WAITING_NONE, timeout=20000)
+    [visit] = _visits()
+    context.set_offline(True)
+    page.goto(server + "/")  # the copy kept from before the visit was done
+    expect(done).to_have_text("Udført på denne enhed")
+    expect(done).to_have_attribute("href", f"/besoeg/{visit.uuid}")
