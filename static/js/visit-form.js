@@ -108,6 +108,62 @@
     };
   }
 
+  // --- The summary the signers read on the device: the completed form, read-only -------------------
+  // Written from the form itself (its own labels, so in the page's language), section by section, with
+  // only what was filled in: what the signing page shows online from the stored visit.
+  function valueOf(form, section, el, box) {
+    if (el.type === "radio") {
+      const checked = section.querySelector('input[name="' + CSS.escape(el.name) + '"]:checked');
+      const group = el.closest("fieldset");
+      const legend = group && group.querySelector("legend");
+      return [legend ? legend.textContent : "", checked ? checked.closest("label").textContent : ""];
+    }
+    if (el.type === "checkbox") {
+      return [el.closest("label").textContent, el.checked ? box.dataset.msgYes : box.dataset.msgNo];
+    }
+    const label = form.querySelector('label[for="' + CSS.escape(el.id) + '"]');
+    let value = el.value;
+    if (el.type === "date" && value) value = new Date(value + "T12:00:00").toLocaleDateString("da-DK");
+    return [label ? label.textContent : "", value];
+  }
+
+  function writeSummary(form) {
+    const box = document.getElementById("offline-summary");
+    if (!box) return;
+    const parts = [];
+    form.querySelectorAll("section.card").forEach(function (section) {
+      const seen = new Set();
+      const rows = [];
+      section.querySelectorAll("input, textarea, select").forEach(function (el) {
+        if (el.type === "hidden" || !el.name || seen.has(el.name)) return;
+        seen.add(el.name);
+        const [label, value] = valueOf(form, section, el, box);
+        if (value.trim()) rows.push([label.trim(), value.trim()]);
+      });
+      if (!rows.length) return;
+      const title = section.querySelector("h2");
+      if (title) {
+        const heading = document.createElement("h3");
+        heading.textContent = title.textContent;
+        parts.push(heading);
+      }
+      const list = document.createElement("dl");
+      list.className = "facts";
+      rows.forEach(function ([label, value]) {
+        const row = document.createElement("div");
+        const dt = document.createElement("dt");
+        dt.textContent = label;
+        const dd = document.createElement("dd");
+        dd.className = "pre";
+        dd.textContent = value;
+        row.append(dt, dd);
+        list.append(row);
+      });
+      parts.push(list);
+    });
+    box.replaceChildren(...parts);
+  }
+
   async function setup(form) {
     if (form.dataset.ready) return;
     form.dataset.ready = "1";
@@ -247,6 +303,7 @@
       lock(true);
       const section = document.getElementById("offline-signing");
       if (!section) return;
+      writeSummary(form);
       section.hidden = false;
       section.dataset.content = entry ? entry.body : body; // what the signers sign (signature.js)
       section.querySelectorAll(".consent-form").forEach((consent) => { consent.dataset.queue = form.dataset.uuid; });

@@ -381,3 +381,23 @@ def test_the_home_page_kept_offline_does_not_offer_to_start_a_visit_completed_he
     page.goto(server + "/")  # the copy kept from before the visit was done
     expect(done).to_have_text("Udført på denne enhed")
     expect(done).to_have_attribute("href", f"/besoeg/{visit.uuid}")
+
+
+def test_the_signer_on_the_device_reads_the_summary_they_sign(
+    page: Page, server: str, today_visit, context: BrowserContext
+):
+    """Point 12: offline, the signing section shows the completed visit read-only, as the signing page
+    does online: who was present, each topic's assessment and note, the hours and the actions."""
+    _complete_offline(page, server, context)
+    summary = page.locator("#offline-summary")
+    expect(page.locator(".offline-summary summary")).to_have_text("Læs referatet, før du underskriver")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Ali og Hanne")
+    for i in range(1, 8):
+        expect(summary).to_contain_text(f"Offline-notat {i}")
+    expect(summary.locator("dd", has_text="Går godt")).to_have_count(7)
+    expect(summary).to_contain_text("Truckkursus")
+    expect(
+        summary.locator("div", has=page.locator("dt", has_text="Ordinære timer pr. uge nu"))
+    ).to_contain_text("6")
+    assert summary.locator("input, textarea, select").count() == 0
