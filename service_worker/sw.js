@@ -47,17 +47,19 @@ function fetchWithin(url, options) {
 }
 
 // --- Preparing the day ------------------------------------------------------------------------------
-// The home page names the pages the coming visits need (their forms, with the citizen's, the company's
-// and the course's data and the checklist version in them); they are fetched now, while there is network,
-// and kept with the other pages. Only the logged-in user's own caseload is ever named.
+// The home page names the pages the field needs, most needed first and within a stated bound: the coming
+// visits' forms, then the pages of the user's other active courses and their citizens; they are fetched
+// now, while there is network, and kept with the other pages. Only the user's own caseload is named.
 async function prepareDay(urls, port) {
   const cache = await caches.open(PAGES_CACHE);
   let kept = 0;
+  let bytes = 0; // said on the home page: how much the device keeps
   for (const url of urls) {
     if (new URL(url, self.location.origin).origin !== self.location.origin) continue;
     try {
       const response = await fetchWithin(url, { credentials: "same-origin", cache: "no-store" });
       if (response.ok && !response.redirected && isCacheablePage(new Request(url), response)) {
+        bytes += (await response.clone().blob()).size;
         await cache.put(new Request(url), response);
         kept += 1;
       }
@@ -65,7 +67,7 @@ async function prepareDay(urls, port) {
       break; // the network went: what is kept so far stays
     }
   }
-  if (port) port.postMessage({ kept, total: urls.length });
+  if (port) port.postMessage({ kept, total: urls.length, bytes });
 }
 
 // --- Background Sync --------------------------------------------------------------------------------

@@ -10,11 +10,17 @@
     try { return JSON.parse(localStorage.getItem(KEY) || "null"); } catch (e) { return null; }
   }
 
+  function size(bytes) {
+    const number = (value, digits) => value.toLocaleString("da-DK", { maximumFractionDigits: digits });
+    return bytes >= 1e6 ? number(bytes / 1e6, 1) + " MB" : number(Math.max(1, Math.round(bytes / 1e3)), 0) + " kB";
+  }
+
   function show(box, state) {
     const status = box.querySelector("[data-status]");
     if (!state) { status.textContent = box.dataset.msgNever; return; }
     const time = new Date(state.at).toLocaleTimeString("da-DK", { hour: "2-digit", minute: "2-digit" });
-    status.textContent = box.dataset.msgReady.replace("{n}", String(state.kept)).replace("{total}", String(state.total)).replace("{t}", time);
+    status.textContent = box.dataset.msgReady.replace("{n}", String(state.kept)).replace("{total}", String(state.total))
+      .replace("{t}", time).replace("{size}", size(state.bytes || 0));
     box.dataset.prepared = String(state.kept);
   }
 
@@ -31,7 +37,7 @@
         channel.port1.onmessage = (event) => resolve(event.data);
         registration.active.postMessage({ type: "PREPARE_DAY", urls: urls }, [channel.port2]);
       });
-      const state = { at: Date.now(), kept: answer.kept, total: answer.total, plan: urls.join(" ") };
+      const state = { at: Date.now(), kept: answer.kept, total: answer.total, bytes: answer.bytes, plan: urls.join(" ") };
       try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* storage may be disabled */ }
       show(box, state);
     } finally {

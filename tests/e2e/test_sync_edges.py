@@ -401,3 +401,20 @@ def test_the_signer_on_the_device_reads_the_summary_they_sign(
         summary.locator("div", has=page.locator("dt", has_text="Ordinære timer pr. uge nu"))
     ).to_contain_text("6")
     assert summary.locator("input, textarea, select").count() == 0
+
+
+def test_prepare_the_day_keeps_the_citizens_and_courses_pages_and_says_how_much(
+    page: Page, server: str, today_visit, context: BrowserContext
+):
+    """Point 11: after "Forbered dagen", the citizen's page and the course's page open offline too (not
+    only the visit form), and the home page says how much is kept and within what bound."""
+    _log_in(page, server)
+    _prepared(page)
+    expect(page.locator("#prepare-day [data-status]")).to_contain_text(" kB)")
+    expect(page.locator("#prepare-scope")).to_contain_text("højst 150 sider")
+    context.set_offline(True)
+    page.goto(f"{server}/borgere/{today_visit.citizen_id}")
+    expect(page.get_by_role("heading", name="Ali Khan")).to_be_visible()
+    page.goto(f"{server}/forloeb/{today_visit.id}")
+    expect(page.get_by_text("Butikken").first).to_be_visible()
+    expect(page.get_by_text("Ingen forbindelse")).to_have_count(0)
