@@ -107,7 +107,7 @@
     if (!(await reachable())) return schedule(15000);
     const session = await sessionToken();
     if (session.login) return askForLogIn();
-    if (session.retry) return schedule(15000);
+    if (session.retry) return schedule(3000); // the server answered /ping: try again soon
     const held = new Set(all.map((e) => e.uuid));
     for (const entry of entries) {
       // A signature waits for its visit: while the visit is still on the device, so is the signature.

@@ -418,3 +418,72 @@ def test_prepare_the_day_keeps_the_citizens_and_courses_pages_and_says_how_much(
     page.goto(f"{server}/forloeb/{today_visit.id}")
     expect(page.get_by_text("Butikken").first).to_be_visible()
     expect(page.get_by_text("Ingen forbindelse")).to_have_count(0)
+
+
+def test_a_flaky_network_delivers_each_visit_and_signature_exactly_once(
+    page: Page, server: str, today_visit, context: BrowserContext
+):
+    """Chaos: 3 visits with 2 signatures each wait on the device; then 40 % of the requests to /api/
+    are aborted at random, half of them before the server saw them and half after it stored them.
+    Is each visit and signature stored exactly once, each visit sealed, and nothing left waiting?"""
+    import random
+
+    from app.models import Document, ScheduledVisit
+
+    _log_in(page, server)
+    planned = db.session.scalars(
+        sa.select(ScheduledVisit)
+        .where(ScheduledVisit.placement_id == today_visit.id)
+        .order_by(ScheduledVisit.id)
+    ).all()[:3]
+    forms = [f"/besoeg/ny?forloeb={today_visit.id}&planlagt={sv.id}" for sv in planned]
+    for url in forms:  # opened once online, so the device has each form
+        page.goto(server + url)
+        page.evaluate("() => navigator.serviceWorker.ready")
+    context.set_offline(True)
+    uuids = []
+    for i, url in enumerate(forms):
+        page.goto(server + url)
+        _fill(page, present=f"Besøg {i + 1}")
+        uuids.append(_complete(page))
+        _sign_offline(page, "company_contact")
+        _sign_offline(page, "citizen")
+    assert len(set(uuids)) == 3
+
+    chance = random.Random(12)
+    aborted = {"before": 0, "after": 0}
+
+    def flaky(route: Route) -> None:
+        roll = chance.random()
+        if roll < 0.2:
+            aborted["before"] += 1
+            route.abort()
+        elif roll < 0.4:
+            route.fetch()  # the server handles (and stores) it; the device never hears the answer
+            aborted["after"] += 1
+            route.abort()
+        else:
+            route.fulfill(response=route.fetch())
+
+    page.goto(server + "/enhed")
+    page.route("**/api/**", flaky)
+    context.set_offline(False)
+    deadline = time.monotonic() + 180
+    while page.evaluate(ENTRIES) and time.monotonic() < deadline:
+        page.evaluate("() => window.eftervaernOutbox.flush()")
+        page.wait_for_timeout(1000)
+    page.unroute("**/api/**")
+    assert page.evaluate(ENTRIES) == []
+    expect(page.locator("#sync-status")).to_contain_text("0 besøg venter")
+    assert aborted["before"] > 0 and aborted["after"] > 0
+
+    visits = _visits()
+    assert sorted(str(v.uuid) for v in visits) == sorted(uuids)
+    assert sorted(v.present for v in visits) == ["Besøg 1", "Besøg 2", "Besøg 3"]
+    signatures = _signatures()
+    assert len(signatures) == 6
+    assert {(str(s.visit.uuid), s.signer_role) for s in signatures} == {
+        (u, role) for u in uuids for role in (SignerRole.COMPANY_CONTACT, SignerRole.CITIZEN)
+    }
+    assert all(s.content_hash == s.visit.content_hash for s in signatures)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 3
