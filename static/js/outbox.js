@@ -2,8 +2,8 @@
 // once. Replay is first-in first-out, one at a time; only a 2xx removes an entry; 422 and 409 set the entry
 // aside as "needs action" without blocking the rest, and so does a 400 (a request the server cannot read
 // will not read better the next time); 401/403 stop and ask for a new log-in; anything else (network,
-// a request that outlives its deadline, 5xx, 429) is retried with a growing, capped pause. Connectivity is judged by /ping, not by
-// navigator.onLine alone. See shared/DESIGN.md, "Local-first visits".
+// a request that outlives its deadline, 5xx, 429) is retried with a growing, capped pause. Connectivity
+// is judged by /ping, not by navigator.onLine alone. See shared/DESIGN.md, "Local-first visits".
 (function () {
   "use strict";
   const MAX_PAUSE = 5 * 60 * 1000;

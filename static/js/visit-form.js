@@ -220,9 +220,9 @@
     }
 
     // A visit this form queued may be sent later by a retry, or by another tab: then go on to its page,
-    // once the signatures drawn here have followed it.
-    // A signer still drawing (or a consent being written) holds the page: what they give is queued
-    // behind the visit, which is on the server now, and the page goes on once it is given.
+    // once the signatures drawn here have followed it. A signer still drawing (or a consent being
+    // written) holds the page: what they give is queued behind the visit, which is on the server now,
+    // and the page goes on once it is given.
     document.addEventListener("outbox:sent", function (e) {
       if (e.detail.uuid === form.dataset.uuid && e.detail.data && e.detail.data.url) {
         form.dispatchEvent(new Event("visit-saved"));
@@ -262,7 +262,7 @@
 
     async function signedOnDevice(uuid) {
       const entries = await store.allEntries().catch(() => []);
-      return entries.some((entry) => entry.dependsOn === uuid);
+      return entries.some((entry) => entry.dependsOn === uuid && entry.state === "pending");
     }
 
     // Kept on the device and not yet sent: say so, and let the signers sign here and now.

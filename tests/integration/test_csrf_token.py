@@ -80,3 +80,21 @@ def test_a_stale_token_with_a_session_answers_400_json(client):
     assert response.json["error"] == "csrf"
     assert response.json["message"].startswith("Anmodningens sikkerhedsnøgle er forældet.")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
+
+
+def test_an_idle_session_and_a_new_secret_answer_401_json(client, app):
+    """The other ways a session goes (idle timeout, a new SECRET_KEY): is a write told to log in again?"""
+    _me, placement = course()
+    _log_in(client)
+    token = client.get("/api/v1/csrf-token").json["csrf_token"]
+    with client.session_transaction() as session:
+        session["last_seen"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 5
+    response = _put(client, placement, token)
+    assert response.status_code == 401 and response.json["error"] == "unauthorized"
+
+    _log_in(client)
+    token = client.get("/api/v1/csrf-token").json["csrf_token"]
+    app.secret_key = "another-secret-after-a-redeploy"
+    response = _put(client, placement, token)
+    assert response.status_code == 401 and response.json["error"] == "unauthorized"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
