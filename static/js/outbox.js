@@ -260,7 +260,12 @@
   }
   window.addEventListener("online", flush);
   window.addEventListener("offline", render);
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", flush);
-  else flush();
+  // What the device holds is shown at once; sending may wait for the lock (another tab, the worker).
+  function start() {
+    render();
+    flush();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
   setInterval(flush, 60000);
 })();

@@ -5,6 +5,7 @@
   "use strict";
   const KEY = "eftervaern-prepared";
   const FRESH_FOR = 30 * 60 * 1000;
+  const PREPARE_WITHIN = 3 * 60 * 1000;
 
   function remembered() {
     try { return JSON.parse(localStorage.getItem(KEY) || "null"); } catch (e) { return null; }
@@ -32,11 +33,17 @@
     status.textContent = box.dataset.msgWorking;
     try {
       const registration = await navigator.serviceWorker.ready;
-      const answer = await new Promise(function (resolve) {
-        const channel = new MessageChannel();
-        channel.port1.onmessage = (event) => resolve(event.data);
-        registration.active.postMessage({ type: "PREPARE_DAY", urls: urls }, [channel.port2]);
-      });
+      // Each page the worker fetches has its own deadline; this one bounds the whole, should the worker
+      // itself be stopped before it answers (the button must not stay disabled).
+      const answer = await Promise.race([
+        new Promise(function (resolve) {
+          const channel = new MessageChannel();
+          channel.port1.onmessage = (event) => resolve(event.data);
+          registration.active.postMessage({ type: "PREPARE_DAY", urls: urls }, [channel.port2]);
+        }),
+        new Promise((resolve) => setTimeout(() => resolve(null), PREPARE_WITHIN)),
+      ]);
+      if (!answer) { status.textContent = box.dataset.msgOffline; return; }
       const state = { at: Date.now(), kept: answer.kept, total: answer.total, bytes: answer.bytes, plan: urls.join(" ") };
       try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* storage may be disabled */ }
       show(box, state);

@@ -45,11 +45,12 @@ def _signatures() -> list[Signature]:
     return list(db.session.scalars(sa.select(Signature)))
 
 
-def _wait_for(check, seconds: float = 20) -> None:
+def _wait_for(page: Page, check, seconds: float = 20) -> None:
+    """Poll `check` while Playwright keeps handling the page's events (dialogs); time.sleep would not."""
     deadline = time.monotonic() + seconds
     while not check():
         assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
+        page.wait_for_timeout(200)
 
 
 def _log_in(page: Page, server: str) -> None:
@@ -257,7 +258,7 @@ def test_a_signature_drawn_while_a_retried_save_goes_through_is_kept(
     app.config["TEST_SYNC_FAILURES"] = 1
     uuid = _complete(page)
     _draw(page, "#offline-company_contact-signature-pad")
-    _wait_for(lambda: len(_visits()) == 1)  # the retry went through while the signer drew
+    _wait_for(page, lambda: len(_visits()) == 1)  # the retry went through while the signer drew
     page.wait_for_timeout(1000)
     expect(page.locator("#save-status")).to_contain_text("Gør underskriften færdig her")
     assert urlsplit(page.url).path == "/besoeg/ny"
@@ -295,10 +296,10 @@ def test_the_worker_waits_for_the_pages_send_lock(
     page.goto("about:blank")
     context.set_offline(False)  # the browser may fire the sync itself now
     _fire_sync(page, server)
-    time.sleep(3)
+    holder.wait_for_timeout(3000)
     assert _visits() == []  # the worker waits for the lock
     holder.evaluate("() => window.releaseOutbox()")
-    _wait_for(lambda: len(_visits()) == 1)
+    _wait_for(holder, lambda: len(_visits()) == 1)
     [visit] = _visits()
     assert str(visit.uuid) == uuid
 
@@ -336,7 +337,7 @@ def test_log_out_offline_deletes_nothing_and_keeps_the_session_every_time(
     page.on("dialog", answer)
     for attempt in (1, 2):
         page.get_by_role("button", name="Log ud").click()
-        _wait_for(lambda n=attempt: len(messages) == n, seconds=10)
+        _wait_for(page, lambda n=attempt: len(messages) == n, seconds=10)
         assert messages[-1].startswith("Du kan ikke logge ud uden forbindelse til serveren.")
         assert page.evaluate(ENTRIES) == [uuid]
         expect(page.get_by_role("heading", name="Opfølgningsbesøg")).to_be_visible()
