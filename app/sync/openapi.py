@@ -108,6 +108,14 @@ VISIT = {
     },
 }
 
+SIGNED_CONTENT = {
+    "type": "string",
+    "description": "For a signature given on the device before the visit reached the server: the visit "
+    "form exactly as the device held it when the signer signed (form-encoded, as PUT /visits/{uuid} "
+    "takes it). The server hashes it as it hashes the visit; if the visit it holds is any other, the "
+    "signature is refused with 409 (error: changed).",
+}
+
 SIGNATURE = {
     "type": "object",
     "required": ["name", "strokes", "width", "height"],
@@ -126,6 +134,7 @@ SIGNATURE = {
             "description": "The visit's content_hash as the signer was shown it, when the page knew it. "
             "If the visit has changed since, the signature is refused with 409 (error: changed).",
         },
+        "signed_content": SIGNED_CONTENT,
     },
 }
 
@@ -139,6 +148,7 @@ CONSENT = {
         "name": {"type": "string", "maxLength": 120},
         "note": {"type": "string", "minLength": 10, "maxLength": 1000},
         "signed_at": {**DEVICE_TIME, "description": "When consent was given, by the device's clock."},
+        "signed_content": SIGNED_CONTENT,
     },
 }
 

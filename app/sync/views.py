@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid as uuid_lib
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, abort, current_app, jsonify, make_response, request, url_for
 from flask.typing import ResponseReturnValue
@@ -187,7 +188,24 @@ def _refused(visit: Visit, error: services.SignatureError) -> ResponseReturnValu
     message = str(services.SIGNATURE_MESSAGES[str(error)])
     if str(error) == "changed":
         return jsonify(error="changed", message=message, visit=visit_json(visit)), 409
-    return _invalid({"signature": [message]})
+    return _signature_invalid({"signature": [message]})
+
+
+def _signature_invalid(errors: dict) -> ResponseReturnValue:
+    """A refused signature says so: the device lists it as a signature, not as a visit not saved."""
+    return _invalid(errors, _("The signature could not be saved."))
+
+
+def _seen_hash(visit: Visit, payload: dict) -> str | None:
+    """The content the signer saw: the visit's hash as the signing page showed it, or, for a signature
+    given on the device before the visit reached the server, the visit form as the device held it then
+    (`signed_content`, form-encoded), hashed here the way the visit itself is."""
+    if payload.get("content_hash"):
+        return str(payload["content_hash"])
+    signed = payload.get("signed_content")
+    if isinstance(signed, str) and signed:
+        return services.hash_of_submitted(visit, MultiDict(parse_qsl(signed, keep_blank_values=True)))
+    return None
 
 
 @bp.put("/visits/<uuid:visit_uuid>/consents/<role>")
@@ -199,7 +217,7 @@ def put_consent(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
     try:
         signer = SignerRole(role)
     except ValueError:
-        return _invalid({"role": [_("Unknown signer.")]})
+        return _signature_invalid({"role": [_("Unknown signer.")]})
     payload = request.get_json(silent=True)
     payload = payload if isinstance(payload, dict) else {}
     fields = MultiDict({key: payload[key] for key in ("name", "note") if isinstance(payload.get(key), str)})
@@ -207,9 +225,17 @@ def put_consent(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
     form = ConsentForm(formdata=fields, meta={"csrf": False})
     clock, clock_errors = _signature_clock(payload)
     if not form.validate() or clock_errors:
-        return _invalid({**form.errors, **clock_errors})
+        return _signature_invalid({**form.errors, **clock_errors})
     try:
-        result = services.record_consent(visit, signer, form.name.data, form.note.data, current_user, clock)
+        result = services.record_consent(
+            visit,
+            signer,
+            form.name.data,
+            form.note.data,
+            current_user,
+            clock,
+            seen_hash=_seen_hash(visit, payload),
+        )
     except services.SignatureError as error:
         return _refused(visit, error)
     return _signed(visit, result)
@@ -231,15 +257,15 @@ def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseRet
     try:
         signer = SignerRole(role)
     except ValueError:
-        return _invalid({"role": [_("Unknown signer.")]})
+        return _signature_invalid({"role": [_("Unknown signer.")]})
     name = str(payload.get("name") or "").strip()
     if not name:
-        return _invalid({"name": [_("Write the signer's name.")]})
+        return _signature_invalid({"name": [_("Write the signer's name.")]})
     if len(name) > 120:
-        return _invalid({"name": [_("The name is too long.")]})
+        return _signature_invalid({"name": [_("The name is too long.")]})
     clock, clock_errors = _signature_clock(payload)
     if clock_errors:
-        return _invalid(clock_errors)
+        return _signature_invalid(clock_errors)
     try:
         strokes, width, height = services.validate_strokes(
             payload.get("strokes"), payload.get("width"), payload.get("height")
@@ -254,7 +280,7 @@ def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseRet
             request.headers.get("User-Agent"),
             via_token,
             user=current_user if current_user.is_authenticated else None,
-            seen_hash=str(payload["content_hash"]) if payload.get("content_hash") else None,
+            seen_hash=_seen_hash(visit, payload),
             clock=clock,
         )
     except services.SignatureError as error:

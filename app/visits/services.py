@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
 
 from app.audit import services as audit
 from app.checklists.services import published_template
@@ -40,7 +41,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.placements import services as placements
-from app.visits.forms import VisitFormBase
+from app.visits.forms import VisitFormBase, visit_form_class
 
 
 class Outcome(enum.StrEnum):
@@ -111,6 +112,30 @@ def content_of(form: VisitFormBase) -> dict[str, Any]:
 
 def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+# Stands for content that is not a valid visit of the course: it matches no visit's hash.
+NO_CONTENT = "invalid"
+
+
+def hash_of_submitted(visit: Visit, formdata: MultiDict) -> str:
+    """The content hash of the visit form exactly as the device held it when a signer signed it there
+    (before the visit reached the server), so that the signature binds to that content and not to
+    whatever the server holds when the signature arrives; NO_CONTENT if it is no valid visit of the
+    visit's course and template."""
+    form = visit_form_class(visit.template)(formdata=formdata)
+    if not form.validate() or _int_or_none(form.placement_id.data) != visit.placement_id:
+        return NO_CONTENT
+    if _int_or_none(form.template_id.data) != visit.template_id:
+        return NO_CONTENT
+    return content_hash(content_of(form))
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
 
 
 def performed_at(content: dict[str, Any], clock: DeviceClock, existing: Visit | None = None) -> datetime:
@@ -410,11 +435,18 @@ def _store_signature(visit: Visit, signature: Signature, user: User | None, cloc
 
 
 def record_consent(
-    visit: Visit, role: SignerRole, name: str, note: str, user: User, clock: DeviceClock = NO_CLOCK
+    visit: Visit,
+    role: SignerRole,
+    name: str,
+    note: str,
+    user: User,
+    clock: DeviceClock = NO_CLOCK,
+    seen_hash: str | None = None,
 ) -> SignResult:
     """A signer who cannot draw a signature consents another way (orally after the summary was read
     aloud, say); the jobformidler records how, and that stands in for the drawing. Idempotent like a
-    drawn signature: the same record again is UNCHANGED, a different one CONFLICT."""
+    drawn signature: the same record again is UNCHANGED, a different one CONFLICT. `seen_hash` as for
+    add_signature."""
     if role not in required_roles(visit):
         raise SignatureError("role")
     name, note = name.strip(), note.strip()
@@ -424,6 +456,8 @@ def record_consent(
         return SignResult(Outcome.UNCHANGED if same else Outcome.CONFLICT, existing)
     if visit.state != VisitState.COMPLETED:
         raise SignatureError("state")
+    if seen_hash and seen_hash != visit.content_hash:
+        raise SignatureError("changed")
     signature = Signature(
         visit=visit,
         signer_role=role,
