@@ -1,7 +1,7 @@
 """Background jobs: one summary per visit, the summary's last error, a delivery's claim
 
-Revision ID: e7a3c9d1f2b4
-Revises: d5f9b2c3a4e6
+Revision ID: be255808176c
+Revises: e7a3c9d1f2b4 (device times)
 Create Date: 2026-12-01 23:00:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'e7a3c9d1f2b4'
-down_revision = 'd5f9b2c3a4e6'
+revision = 'be255808176c'
+down_revision = 'e7a3c9d1f2b4'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,186 @@
+"""Requests per second of the hot endpoints against the production setup, all in one run.
+
+Run: .venv/bin/python bench/load.py [seconds]   (Debian's `wrk` must be installed: `make system-deps`)
+
+It starts a throwaway PostgreSQL cluster and Redis, `flask init-db` + `flask demo-data`, gunicorn with
+4 sync workers (gunicorn.conf.py) and one `flask worker`, logs in as the demo jobformidler and measures
+with wrk (2 threads, 16 connections, on loopback): `/ping` (the framework's floor), the home page (12
+citizens), a PUT of a new visit, the same PUT replayed, and a signing request (the last signature, which
+queues the summary). Prints a table with each endpoint's share of `/ping` and p50/p95. Goals (issue 14):
+home ≥ 10 % of /ping, new PUT ≥ 10 %, replay ≥ 25 %, signing p95 ≤ 2 × the PUT's p95. Never fails.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from tests.servers import (  # noqa: E402
+    BIN,
+    Browserless,
+    app_env,
+    free_port,
+    gunicorn,
+    postgres_database,
+    redis_server,
+    wait_http,
+    worker,
+)
+
+SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+STROKES = [{"points": [{"x": 20 + i * 9, "y": 120 - (i % 5) * 11} for i in range(30)]}]
+
+# Each request's headers; `paths` (if any) are taken in turn; p50/p95 printed for parsing.
+LUA = """
+local headers = %(headers)s
+local method, body = "%(method)s", %(body)s
+local paths = %(paths)s
+local n = 0
+local function uuid4()
+  return string.format("%%08x-%%04x-4%%03x-%%04x-%%012x", math.random(0, 0xffffffff), math.random(0, 0xffff),
+    math.random(0, 0xfff), math.random(0x8000, 0xbfff), math.random(0, 0xffffffffffff))
+end
+request = function()
+  n = n + 1
+  local path = "%(path)s"
+  if #paths > 0 then path = paths[(n %% #paths) + 1] end
+  path = path:gsub("{uuid}", uuid4)
+  return wrk.format(method, path, headers, body)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("P50 %%d\\nP95 %%d\\nERRORS %%d\\n", latency:percentile(50), latency:percentile(95),
+    summary.errors.status + summary.errors.connect + summary.errors.timeout))
+end
+"""
+
+
+def lua_table(values: list[str]) -> str:
+    return "{" + ", ".join(json.dumps(v) for v in values) + "}"
+
+
+def run_wrk(base: str, path: str, headers: dict, method: str = "GET", body: str | None = None, paths=()) -> dict:
+    script = LUA % {
+        "headers": "{" + ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()) + "}",
+        "method": method,
+        "body": json.dumps(body) if body is not None else "nil",
+        "paths": lua_table(list(paths)),
+        "path": path,
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{SECONDS}s", "-s", f.name, base], capture_output=True, text=True
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return {
+        "rps": rate,
+        "p50": int(re.search(r"P50 (\d+)", out).group(1)) / 1000,
+        "p95": int(re.search(r"P95 (\d+)", out).group(1)) / 1000,
+        "errors": int(re.search(r"ERRORS (\d+)", out).group(1)),
+    }
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp, postgres_database() as database_url, redis_server() as redis_url:
+        logs = Path(tmp)
+        env = app_env(database_url, redis_url, RATELIMIT_ENABLED="0", SMTP_PORT=str(free_port()))
+        for command in (["init-db"], ["demo-data"]):
+            done = subprocess.run([str(BIN / "flask"), *command], env=env, capture_output=True, text=True, cwd=ROOT)
+            if done.returncode:
+                raise SystemExit(done.stderr[-3000:])
+        port = free_port()
+        processes = [gunicorn("web", port, env, logs, workers=4), worker("worker", env, logs, threads=2)]
+        try:
+            for process in processes:
+                process.start()
+            base = f"http://127.0.0.1:{port}"
+            wait_http(base + "/ping")
+            client = Browserless(base)
+            client.login("jobformidler", "demo1234")
+            cookie = ""
+            for handler in client.opener.handlers:
+                jar = getattr(handler, "cookiejar", None)
+                if jar is not None:
+                    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+            visit = _payload(database_url)
+            body = json.dumps(visit)
+            api = {"Cookie": cookie, "X-CSRFToken": client.csrf, "Content-Type": "application/json"}
+
+            replay = f"/api/v1/visits/{uuid.uuid4()}"
+            assert client.request("PUT", replay, body=visit)[0] == 201
+            # Visits signed by the company contact, waiting for the citizen's (the last) signature.
+            keys = [str(uuid.uuid4()) for _ in range(int(SECONDS * 120))]
+            signature = {"name": "Bench Underskriver", "strokes": STROKES, "width": 500, "height": 200}
+
+            def prepare(key: str) -> None:
+                client.request("PUT", f"/api/v1/visits/{key}", body=visit)
+                client.request("PUT", f"/api/v1/visits/{key}/signatures/company_contact", body=signature)
+
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(prepare, keys))
+
+            rows = {
+                "/ping (the framework's floor)": run_wrk(base, "/ping", {}),
+                "home page of the demo jobformidler": run_wrk(base, "/", {"Cookie": cookie}),
+                "PUT /api/v1/visits/<new uuid>": run_wrk(base, "/api/v1/visits/{uuid}", api, "PUT", body),
+                "the same PUT replayed (identical)": run_wrk(base, replay, api, "PUT", body),
+                "the last signature (queues the summary)": run_wrk(
+                    base,
+                    "",
+                    api,
+                    "PUT",
+                    json.dumps(signature),
+                    paths=[f"/api/v1/visits/{k}/signatures/citizen" for k in keys],
+                ),
+            }
+        finally:
+            for process in processes:
+                process.stop()
+    floor = rows["/ping (the framework's floor)"]["rps"]
+    print(f"\nwrk -t2 -c16 -d{SECONDS}s; gunicorn 4 sync workers; PostgreSQL; Redis queue; 1 worker\n")
+    print("| endpoint | requests/s | share of /ping | p50 | p95 | non-2xx/errors |")
+    print("|---|---|---|---|---|---|")
+    for name, row in rows.items():
+        share = 100 * row["rps"] / floor if floor else 0
+        print(
+            f"| {name} | {row['rps']:,.0f} | {share:.1f} % | {row['p50']:.1f} ms | {row['p95']:.1f} ms "
+            f"| {row['errors']} |"
+        )
+
+
+def _payload(database_url: str) -> dict:
+    """A complete visit for one of the demo jobformidler's courses, as the API takes it."""
+    from app import create_app
+    from tests.visit_helpers import payload
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TASK_QUEUE_URL": "memory://"})
+    with app.app_context():
+        from app.extensions import db
+        from app.models import Citizen, Placement, User
+
+        placement = db.session.scalar(
+            sa.select(Placement)
+            .join(Placement.citizen)
+            .join(User, User.id == Citizen.jobformidler_id)
+            .where(User.username == "jobformidler", Placement.status.in_(("active", "planned")))
+            .limit(1)
+        )
+        data = payload(placement)
+        db.session.remove()
+        db.engine.dispose()
+    return data
+
+
+if __name__ == "__main__":
+    main()
