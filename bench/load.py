@@ -69,7 +69,9 @@ def lua_table(values: list[str]) -> str:
     return "{" + ", ".join(json.dumps(v) for v in values) + "}"
 
 
-def run_wrk(base: str, path: str, headers: dict, method: str = "GET", body: str | None = None, paths=()) -> dict:
+def run_wrk(
+    base: str, path: str, headers: dict, method: str = "GET", body: str | None = None, paths=()
+) -> dict:
     script = LUA % {
         "headers": "{" + ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()) + "}",
         "method": method,
@@ -92,11 +94,17 @@ def run_wrk(base: str, path: str, headers: dict, method: str = "GET", body: str 
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp, postgres_database() as database_url, redis_server() as redis_url:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        postgres_database() as database_url,
+        redis_server() as redis_url,
+    ):
         logs = Path(tmp)
         env = app_env(database_url, redis_url, RATELIMIT_ENABLED="0", SMTP_PORT=str(free_port()))
         for command in (["init-db"], ["demo-data"]):
-            done = subprocess.run([str(BIN / "flask"), *command], env=env, capture_output=True, text=True, cwd=ROOT)
+            done = subprocess.run(
+                [str(BIN / "flask"), *command], env=env, capture_output=True, text=True, cwd=ROOT
+            )
             if done.returncode:
                 raise SystemExit(done.stderr[-3000:])
         port = free_port()
