@@ -116,11 +116,7 @@ def main() -> None:
             wait_http(base + "/ping")
             client = Browserless(base)
             client.login("jobformidler", "demo1234")
-            cookie = ""
-            for handler in client.opener.handlers:
-                jar = getattr(handler, "cookiejar", None)
-                if jar is not None:
-                    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+            cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.values.items())
             visit = _payload(database_url)
             body = json.dumps(visit)
             api = {"Cookie": cookie, "X-CSRFToken": client.csrf, "Content-Type": "application/json"}

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import contextlib
-import http.cookiejar
+import http.cookies
 import json
 import os
 import re
@@ -201,14 +201,33 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
+class _Cookies(urllib.request.BaseHandler):
+    """Cookies kept as the server set them, for every response of a redirect chain, never expired here:
+    the suite's clock is frozen (tests/clock.py), maybe hours from the real one the servers use, and
+    http.cookiejar would judge the session cookie expired by it."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def http_request(self, request):  # type: ignore[no-untyped-def]
+        if self.values:
+            request.add_unredirected_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.values.items()))
+        return request
+
+    def http_response(self, request, response):  # type: ignore[no-untyped-def]
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in http.cookies.SimpleCookie(header).items():
+                self.values[name] = morsel.value
+        return response
+
+
 class Browserless:
     """An HTTP client with a cookie jar that logs in through the form and sends the CSRF header."""
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
+        self.cookies = _Cookies()
+        self.opener = urllib.request.build_opener(self.cookies)
         self.csrf = ""
 
     def request(
@@ -234,12 +253,12 @@ class Browserless:
             r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page
         )
         assert token, page[:500]
-        status, _ = self.request(
+        status, page = self.request(
             "POST",
             "/login",
             form={"csrf_token": token.group(1) or token.group(2), "username": username, "password": password},
         )
-        assert status == 200, status
+        assert status == 200 and 'name="password"' not in page, page[page.find("<main") :][:1500]
         status, answer = self.request("GET", "/api/v1/csrf-token")
         assert status == 200, answer
         self.csrf = json.loads(answer)["csrf_token"]
