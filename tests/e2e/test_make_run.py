@@ -61,6 +61,11 @@ def test_make_run_serves_demo_data_and_the_demo_login_works(page: Page, make_run
     """After `make run`, does jobformidler/demo1234 reach a home page listing their caseload?"""
     url, log = make_run
     assert "demo1234" in log.read_text()  # the demo log-ins are printed at start
+    # The background worker runs beside the web server (summaries and e-mails are its jobs).
+    deadline = time.monotonic() + 60
+    while "Huey consumer started" not in log.read_text():
+        assert time.monotonic() < deadline, log.read_text()[-2000:]
+        time.sleep(0.5)
     page.goto(url + "/")
     page.get_by_label("Brugernavn").fill("jobformidler")
     page.get_by_label("Adgangskode").fill("demo1234")
