@@ -169,9 +169,11 @@ class Document(db.Model):
 
 
 class DeliveryStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
+    PENDING = "pending"  # queued
+    SENT = "sent"  # handed over (for Digital Post: accepted by it)
+    FAILED = "failed"  # retried with backoff
+    REFUSED = "refused"  # the channel said no for good (e.g. no Digital Post mailbox): the next channel
+    NOT_POSSIBLE = "not_possible"  # the channel cannot address the recipient (no CPR number)
 
 
 class Delivery(db.Model):
@@ -188,6 +190,8 @@ class Delivery(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The MeMo's messageUUID: the same on every retry, so Digital Post drops a duplicate.
+    message_uuid: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, unique=True)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 
