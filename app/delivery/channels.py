@@ -28,8 +28,16 @@ from email.utils import formatdate, make_msgid, parseaddr
 from typing import Protocol
 
 from flask import current_app
+from flask_babel import force_locale
 
 DEFAULT_MAIL_FROM = "eftervaern@kommune.invalid"
+
+
+def in_danish(text: object) -> str:
+    """A lazy text (`lazy_gettext`) in Danish: reasons go to citizens' and companies' records, whatever
+    the language of the user who pressed the button."""
+    with force_locale("da"):
+        return str(text)
 
 
 class DeliveryError(Exception):

@@ -25,11 +25,10 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.delivery import memo
-from app.delivery.channels import DeliveryError, DeliveryRefused, OutgoingSummary
+from app.delivery.channels import DeliveryError, DeliveryRefused, OutgoingSummary, in_danish
 
 # Six digits or more in a row (a CPR or CVR number) are masked in any text from the far side before it
 # is stored as a reason: an error message may echo the recipient's id.
@@ -52,11 +51,6 @@ def _scrub(text: str, limit: int = 200) -> str:
     return _NUMBERS.sub("…", " ".join(text.split()))[:limit]
 
 
-def _danish(message: str, **values: object) -> str:
-    with force_locale("da"):
-        return _(message, **values)
-
-
 class NgdpRestTransport:
     """POST of the MeMo to NgDP's REST interface (DIGITAL_POST_URL) over mutual TLS."""
 
@@ -72,9 +66,11 @@ class NgdpRestTransport:
                 context.load_cert_chain(cert, key or None, password=config.get("DIGITAL_POST_KEY_PASSWORD"))
             except (OSError, ssl.SSLError) as exc:
                 raise DeliveryError(
-                    _danish(
-                        "The system certificate for Digital Post cannot be read (%(detail)s).",
-                        detail=type(exc).__name__,
+                    in_danish(
+                        _l(
+                            "The system certificate for Digital Post cannot be read (%(detail)s).",
+                            detail=type(exc).__name__,
+                        )
                     )
                 ) from exc
         return context
@@ -97,11 +93,11 @@ class NgdpRestTransport:
         url = config.get("DIGITAL_POST_URL")
         if not url:
             raise DeliveryError(
-                _danish("Digital Post has no address in this installation (DIGITAL_POST_URL).")
+                in_danish(_l("Digital Post has no address in this installation (DIGITAL_POST_URL)."))
             )
         parts = urlsplit(url)
         if parts.scheme != "https" or not parts.hostname:
-            raise DeliveryError(_danish("The address of Digital Post must begin with https://."))
+            raise DeliveryError(in_danish(_l("The address of Digital Post must begin with https://.")))
         timeout = float(config.get("DIGITAL_POST_TIMEOUT", 30))
         connection = http.client.HTTPSConnection(
             parts.hostname, parts.port or 443, context=self._context(), timeout=timeout
@@ -112,30 +108,36 @@ class NgdpRestTransport:
             status, text = response.status, response.read(2000).decode("utf-8", errors="replace")
         except ssl.SSLCertVerificationError as exc:
             raise DeliveryError(
-                _danish(
-                    "The certificate of the Digital Post server could not be verified (%(detail)s).",
-                    detail=_scrub(exc.verify_message or str(exc)),
+                in_danish(
+                    _l(
+                        "The certificate of the Digital Post server could not be verified (%(detail)s).",
+                        detail=_scrub(exc.verify_message or str(exc)),
+                    )
                 )
             ) from exc
         except (ssl.SSLError, ConnectionResetError, BrokenPipeError) as exc:
             # With TLS 1.3 a server that does not accept the client certificate says so after the
             # handshake, as an alert or a reset on the first read or write.
             raise DeliveryError(
-                _danish(
-                    "Digital Post refused the connection at the TLS layer: the system certificate was "
-                    "not accepted (%(detail)s).",
-                    detail=_scrub(getattr(exc, "reason", None) or type(exc).__name__),
+                in_danish(
+                    _l(
+                        "Digital Post refused the connection at the TLS layer: the system certificate was "
+                        "not accepted (%(detail)s).",
+                        detail=_scrub(getattr(exc, "reason", None) or type(exc).__name__),
+                    )
                 )
             ) from exc
         except TimeoutError as exc:
             raise DeliveryError(
-                _danish("Digital Post did not answer within %(seconds)s seconds.", seconds=int(timeout))
+                in_danish(_l("Digital Post did not answer within %(seconds)s seconds.", seconds=int(timeout)))
             ) from exc
         except (OSError, http.client.HTTPException) as exc:
             raise DeliveryError(
-                _danish(
-                    "Digital Post cannot be reached (%(detail)s).",
-                    detail=_scrub(str(exc) or type(exc).__name__),
+                in_danish(
+                    _l(
+                        "Digital Post cannot be reached (%(detail)s).",
+                        detail=_scrub(str(exc) or type(exc).__name__),
+                    )
                 )
             ) from exc
         finally:
@@ -144,15 +146,21 @@ class NgdpRestTransport:
             return
         if 400 <= status < 500 and status not in RETRY_STATUSES:
             raise DeliveryRefused(
-                _danish(
-                    "Digital Post refused the message (%(status)s %(text)s).",
-                    status=status,
-                    text=_scrub(text),
+                in_danish(
+                    _l(
+                        "Digital Post refused the message (%(status)s %(text)s).",
+                        status=status,
+                        text=_scrub(text),
+                    )
                 )
             )
         raise DeliveryError(
-            _danish(
-                "Digital Post answered with an error (%(status)s %(text)s).", status=status, text=_scrub(text)
+            in_danish(
+                _l(
+                    "Digital Post answered with an error (%(status)s %(text)s).",
+                    status=status,
+                    text=_scrub(text),
+                )
             )
         )
 
@@ -165,7 +173,7 @@ def transport() -> Transport:
     try:
         return TRANSPORTS[name]
     except KeyError:
-        raise DeliveryError(_danish("Unknown Digital Post transport: %(name)s", name=name)) from None
+        raise DeliveryError(in_danish(_l("Unknown Digital Post transport: %(name)s", name=name))) from None
 
 
 class DigitalPostChannel:
@@ -180,10 +188,10 @@ class DigitalPostChannel:
         sender_id = config.get("DIGITAL_POST_SENDER_ID")
         if not sender_id:
             raise DeliveryError(
-                _danish("Digital Post has no sender in this installation (DIGITAL_POST_SENDER_ID).")
+                in_danish(_l("Digital Post has no sender in this installation (DIGITAL_POST_SENDER_ID)."))
             )
         if message.message_uuid is None or message.recipient_id_type not in ("CPR", "CVR"):
-            raise DeliveryError(_danish("The message for Digital Post is incomplete."))
+            raise DeliveryError(in_danish(_l("The message for Digital Post is incomplete.")))
         return memo.build(
             memo.MemoDocument(
                 message_uuid=message.message_uuid,

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
 from app.audit import services as audit
@@ -22,6 +23,7 @@ from app.delivery.channels import (
     DeliveryRefused,
     OutgoingSummary,
     channel_for,
+    in_danish,
 )
 from app.extensions import db
 from app.models import (
@@ -81,13 +83,8 @@ def channels() -> list[str]:
     return wanted
 
 
-def _danish(message: str, **values: object) -> str:
-    with force_locale("da"):
-        return _(message, **values)
-
-
 def no_cpr_reason() -> str:
-    return _danish("The citizen has no CPR number registered, so Digital Post is not possible.")
+    return in_danish(_l("The citizen has no CPR number registered, so Digital Post is not possible."))
 
 
 def _recipient(placement: Placement, role: SignerRole, channel: str) -> tuple[str, str] | str | None:
@@ -191,7 +188,7 @@ def attempt(delivery: Delivery, *, now: datetime | None = None, user: User | Non
     gave_up: DeliveryStatus | None = None
     try:
         if switched_off:  # planned before e-mail was switched off: it does not go, now or later
-            raise DeliveryError(_danish("E-mail is switched off in this installation."))
+            raise DeliveryError(in_danish(_l("E-mail is switched off in this installation.")))
         channel_for(delivery.channel).send(compose(delivery, user=user))
     except DeliveryNotPossible as exc:
         error: str | None = exc.reason
@@ -323,7 +320,9 @@ def compose_digital_post(delivery: Delivery, user: User | None = None) -> Outgoi
         try:
             address = cpr.decrypt(citizen.cpr_encrypted)
         except cpr.CprKeyError as exc:
-            raise DeliveryError(_danish("The CPR number cannot be read with the configured key.")) from exc
+            raise DeliveryError(
+                in_danish(_l("The CPR number cannot be read with the configured key."))
+            ) from exc
         audit.record(
             AuditAction.READ,
             "digital_post",
