@@ -25,8 +25,9 @@ from app.core.timeutil import local_today
 
 log = logging.getLogger(__name__)
 
-# "010190-1234", "0101901234" or "010190 1234", as people type it.
-_TYPED = re.compile(r"^\s*(\d{6})[-\s]?(\d{4})\s*$")
+# "010190-1234", "0101901234" or "010190 1234", as people type it. [0-9], not \d, which takes the digits
+# of any script.
+_TYPED = re.compile(r"^\s*([0-9]{6})[-\s]?([0-9]{4})\s*$")
 
 
 class CprKeyError(RuntimeError):
