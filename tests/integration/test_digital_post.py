@@ -12,7 +12,16 @@ from lxml import etree
 from app.core import cpr
 from app.delivery import memo, services
 from app.extensions import db
-from app.models import AuditAction, AuditEvent, Delivery, DeliveryStatus, Signature, SignerRole, VisitState
+from app.models import (
+    AuditAction,
+    AuditEvent,
+    Delivery,
+    DeliveryStatus,
+    Role,
+    Signature,
+    SignerRole,
+    VisitState,
+)
 from app.models.base import utcnow
 from app.reports import seal
 from app.reports.services import produce_document
@@ -22,6 +31,7 @@ from tests.factories import (
     make_company,
     make_contact,
     make_placement,
+    make_team,
     make_user,
     make_visit,
     make_workplace,
@@ -321,3 +331,19 @@ def test_missing_sender_fails_clearly(app, ngdp):
     services.deliver_document(document)
     assert all("DIGITAL_POST_SENDER_ID" in d.last_error for d in document.deliveries)
     assert ngdp.received == []
+
+
+def test_the_history_shows_each_recipients_channel_and_status(app, ngdp, client, auth, smtp_server):
+    """Does the supervisor's visit history show, under the visit's state, the company's Digital Post as
+    sent and the citizen's Digital Post as not possible with e-mail sent instead?"""
+    app.config.update(smtp_server.config)
+    document = _document(cpr_number=None)
+    team = make_team()
+    document.visit.placement.citizen.jobformidler.team = team
+    make_user(Role.SUPERVISOR, username="leder", team=team)
+    db.session.commit()
+    services.deliver_document(document)
+    auth.login("leder")
+    text = client.get("/leder/besoeg").text
+    assert "Virksomhed: Digital Post, sendt" in text
+    assert "Borger: Digital Post, ikke mulig" in text and "Borger: E-mail, sendt" in text
