@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from tests.digital_post_server import _digital_post_certificates, digital_post_server  # noqa: F401
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_accessibility import violations
 from tests.e2e.test_signing import _draw, _login
 from tests.visit_helpers import course, payload
 
@@ -42,6 +43,11 @@ def test_cpr_entered_visit_signed_and_both_digital_post_statuses_shown(
     page.goto(f"{server}/borgere/{citizen_id}")
     expect(page.locator("#cpr-status")).to_contain_text("Intet CPR-nummer")
     page.get_by_role("link", name="Registrér CPR-nummer").click()
+    assert violations(page) == []  # WCAG 2.1 A/AA, as tests/e2e/test_accessibility.py checks
+    page.get_by_label("CPR-nummer").fill("12345")
+    page.get_by_role("button", name="Gem CPR-nummer").click()
+    expect(page.locator(".field-error")).to_contain_text("Et CPR-nummer består af 10 cifre")
+    assert violations(page) == []
     page.get_by_label("CPR-nummer").fill(TYPED)
     page.get_by_role("button", name="Gem CPR-nummer").click()
     expect(page.locator("#cpr-status")).to_contain_text("CPR-nummer er registreret")
@@ -51,7 +57,9 @@ def test_cpr_entered_visit_signed_and_both_digital_post_statuses_shown(
         page.goto(f"{server}/besoeg/{key}/underskriv/{role}")
         _draw(page)
         page.get_by_role("button", name="Underskriv", exact=True).click()
-        expect(page.locator(".signature-line", has_text=name)).to_contain_text("Underskrevet")
+        # The last signature seals the summary and sends it before the answer (DELIVER_IN_BACKGROUND is off
+        # in tests): a few seconds on a busy machine.
+        expect(page.locator(".signature-line", has_text=name)).to_contain_text("Underskrevet", timeout=30_000)
 
     page.goto(f"{server}/besoeg/{key}")
     deliveries = page.locator("#deliveries")
@@ -65,5 +73,6 @@ def test_cpr_entered_visit_signed_and_both_digital_post_statuses_shown(
     expect(citizen).to_contain_text("Modtaget af Digital Post")
     assert "250989" not in page.content()
     assert len(digital_post_server.received) == 2
+    assert violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     screenshot(page, "digital-post-visit")
