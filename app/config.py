@@ -165,6 +165,14 @@ class ProductionConfig(Config):
             raise RuntimeError("SECRET_KEY must be set to a random value of at least 32 characters.")
         if cls.AUDIT_RETENTION_DAYS < 180:
             raise RuntimeError("AUDIT_RETENTION_DAYS must be at least 180 (six months).")
+        if "digital_post" in cls.DELIVERY_CHANNELS:
+            missing = [
+                name
+                for name in ("DIGITAL_POST_URL", "DIGITAL_POST_SENDER_ID", "DIGITAL_POST_CERT_PATH")
+                if not getattr(cls, name)
+            ]
+            if missing:
+                raise RuntimeError(f"DELIVERY_CHANNELS names digital_post, so set {', '.join(missing)}.")
         from app.core.cpr import CprKeyError, check_keys
 
         try:

@@ -99,3 +99,16 @@ def test_production_starts_with_a_key(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 40)
     monkeypatch.setattr(ProductionConfig, "CPR_ENCRYPTION_KEY", Fernet.generate_key().decode())
     ProductionConfig.check()
+
+
+def test_production_with_digital_post_needs_its_address_sender_and_certificate(monkeypatch):
+    """With digital_post in DELIVERY_CHANNELS, does production refuse to start without the URL, the sender
+    and the system certificate, naming what is missing?"""
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 40)
+    monkeypatch.setattr(ProductionConfig, "CPR_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    monkeypatch.setattr(ProductionConfig, "DELIVERY_CHANNELS", ("digital_post", "email"))
+    monkeypatch.setattr(ProductionConfig, "DIGITAL_POST_URL", "https://api.test.digitalpost.dk/apis/v1/x")
+    monkeypatch.setattr(ProductionConfig, "DIGITAL_POST_SENDER_ID", None)
+    monkeypatch.setattr(ProductionConfig, "DIGITAL_POST_CERT_PATH", None)
+    with pytest.raises(RuntimeError, match="DIGITAL_POST_SENDER_ID, DIGITAL_POST_CERT_PATH"):
+        ProductionConfig.check()
