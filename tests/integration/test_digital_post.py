@@ -347,3 +347,15 @@ def test_the_history_shows_each_recipients_channel_and_status(app, ngdp, client,
     text = client.get("/leder/besoeg").text
     assert "Virksomhed: Digital Post, sendt" in text
     assert "Borger: Digital Post, ikke mulig" in text and "Borger: E-mail, sendt" in text
+
+
+def test_a_server_whose_certificate_is_not_trusted_gets_nothing(app, ngdp):
+    """When the server's certificate does not chain to DIGITAL_POST_CA_PATH, is nothing sent (not even the
+    CPR number) and the delivery failed with a Danish reason, to be retried?"""
+    app.config["DIGITAL_POST_CA_PATH"] = str(ngdp.stranger_cert_path)
+    document = _document(citizen_email=None)
+    services.deliver_document(document)
+    assert ngdp.received == []
+    for delivery in document.deliveries:
+        assert delivery.status == DeliveryStatus.FAILED and delivery.next_attempt_at is not None
+        assert delivery.last_error.startswith("Certifikatet på Digital Posts server kunne ikke verificeres")
