@@ -208,6 +208,9 @@ def attempt(delivery: Delivery, *, now: datetime | None = None, user: User | Non
         delivery.next_attempt_at = None
         _mark_delivered(delivery.document)
     else:
+        # The technical detail is for the log (and the row); the page says it in Danish words. Digital
+        # Post's reasons carry no CPR number: NgDP's own text is stored with its digits masked.
+        current_app.logger.warning("Delivery %s (%s) failed: %s", delivery.id, delivery.channel, error)
         delivery.status = gave_up or DeliveryStatus.FAILED
         delivery.last_error = error[:1000]
         retry = not (switched_off or gave_up)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -40,10 +42,34 @@ def address_text(delivery: Delivery) -> str:
     return _("CVR %(cvr)s", cvr=delivery.address)
 
 
+def readable_reason(error: str | None) -> str:
+    """Why a delivery failed, in words for the job broker: never an exception's text such as
+    "[Errno 111] Connection refused" (that detail is in the log). An SMTP reply keeps its code."""
+    error = error or ""
+    with force_locale("da"):
+        switched_off = _("E-mail is switched off in this installation.")
+    if error == switched_off:
+        return _("E-mail is switched off in this installation.")
+    if error.startswith("invalid address"):
+        return _("the e-mail address cannot be used")
+    code = re.match(r"([45])\d\d\b", error)
+    if code and code.group(1) == "5":
+        return _("the mail server refused the e-mail (%(code)s)", code=code.group(0))
+    if code:
+        return _("the mail server could not take the e-mail just now (%(code)s)", code=code.group(0))
+    if error == "timeout":
+        return _("the mail server did not answer in time")
+    return _("the mail server could not be reached")
+
+
 def status_text(delivery: Delivery) -> str:
     """ "Sendt 23.11.2026 14:05", "Fejlet: <reason>, nyt forsøg kl. 14:35", "Afvist: <reason>",
     "Ikke mulig: <reason>" or "Venter"."""
-    reason = (delivery.last_error or "")[:200]
+    if delivery.channel == services.DIGITAL_POST:
+        # The Digital Post channel's reasons are Danish sentences already, with NgDP's own text scrubbed.
+        reason = (delivery.last_error or "")[:200]
+    else:
+        reason = readable_reason(delivery.last_error)
     if delivery.status == DeliveryStatus.SENT:
         if delivery.channel == services.DIGITAL_POST:
             return _("Accepted by Digital Post %(when)s", when=datetime_short(delivery.sent_at))
