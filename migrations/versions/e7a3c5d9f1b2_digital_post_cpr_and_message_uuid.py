@@ -1,7 +1,7 @@
 """Digital Post: the citizen's encrypted CPR number and each delivery's MeMo messageUUID
 
 Revision ID: e7a3c5d9f1b2
-Revises: d5f9b2c3a4e6
+Revises: e7a3c9d1f2b4
 Create Date: 2026-12-01 23:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e7a3c5d9f1b2'
-down_revision = 'd5f9b2c3a4e6'
+down_revision = 'e7a3c9d1f2b4'
 branch_labels = None
 depends_on = None
 
