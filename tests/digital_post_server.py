@@ -64,16 +64,17 @@ def _digital_post_certificates(tmp_path_factory) -> Path:
     """The CA, the server's, the system's and a stranger's certificates, made once per run (RSA keys
     take a moment each)."""
     tmp_path = tmp_path_factory.mktemp("digital-post")
-    ca = root_ca("Test Digital Post Rod")
+    ca = root_ca("Test Digital Post Rod", wide=True)
     server_cert = issue(
         ca,
         "127.0.0.1",
         x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
         x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+        wide=True,
     )
     client = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH])
-    system = issue(ca, "Demo Kommune systemcertifikat", client)
-    stranger = issue(root_ca("Ukendt Rod"), "Ukendt system", client)
+    system = issue(ca, "Demo Kommune systemcertifikat", client, wide=True)
+    stranger = issue(root_ca("Ukendt Rod", wide=True), "Ukendt system", client, wide=True)
     (tmp_path / "dp-ca.pem").write_bytes(ca.pem())
     _write(tmp_path, "dp-server", server_cert)
     _write(tmp_path, "system", system)
