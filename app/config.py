@@ -48,7 +48,41 @@ class Config:
 
     SIGNING_TOKEN_HOURS = _env_int("SIGNING_TOKEN_HOURS", 24)
 
-    # Summaries by e-mail, the fallback channel the municipality configures (Digital Post is not built).
+    # The order in which channels are tried for each recipient: the first that can address the recipient
+    # is used, and the next one only when a channel cannot (no CPR number) or Digital Post refuses the
+    # message. Unset: Digital Post first when it is configured, then e-mail.
+    DELIVERY_CHANNELS = tuple(
+        name.strip()
+        for name in os.environ.get(
+            "DELIVERY_CHANNELS", "digital_post,email" if os.environ.get("DIGITAL_POST_URL") else "email"
+        ).split(",")
+        if name.strip()
+    )
+    # Digital Post (NgDP's REST interface) over mutual TLS with the municipality's system certificate
+    # (OCES3 organisation or system certificate), like the seal's paths. The URL is the send endpoint of
+    # the test or production environment named in the connection agreement.
+    DIGITAL_POST_TRANSPORT = os.environ.get("DIGITAL_POST_TRANSPORT", "ngdp")
+    DIGITAL_POST_URL = os.environ.get("DIGITAL_POST_URL") or None
+    DIGITAL_POST_CERT_PATH = os.environ.get("DIGITAL_POST_CERT_PATH") or None
+    DIGITAL_POST_KEY_PATH = os.environ.get("DIGITAL_POST_KEY_PATH") or None
+    DIGITAL_POST_KEY_PASSWORD = os.environ.get("DIGITAL_POST_KEY_PASSWORD") or None
+    # The CA certificates the Digital Post server's certificate is checked against; unset: the system's.
+    DIGITAL_POST_CA_PATH = os.environ.get("DIGITAL_POST_CA_PATH") or None
+    # The calling system's id and secret from the administration portal (an Authorization header beside
+    # the certificate), if the agreement gives one.
+    DIGITAL_POST_SYSTEM_ID = os.environ.get("DIGITAL_POST_SYSTEM_ID") or None
+    DIGITAL_POST_SYSTEM_SECRET = os.environ.get("DIGITAL_POST_SYSTEM_SECRET") or None
+    DIGITAL_POST_TIMEOUT = _env_int("DIGITAL_POST_TIMEOUT", 30)
+    # The sender in the MeMo: the municipality's CVR number, or its authority id ("MyndighedsID").
+    DIGITAL_POST_SENDER_ID = os.environ.get("DIGITAL_POST_SENDER_ID") or None
+    DIGITAL_POST_SENDER_ID_TYPE = os.environ.get("DIGITAL_POST_SENDER_ID_TYPE", "CVR")
+    # The case system named beside the case reference in the MeMo (ContentData/CaseID).
+    DIGITAL_POST_CASE_SYSTEM = os.environ.get("DIGITAL_POST_CASE_SYSTEM", "Efterværn")
+    # The key that encrypts citizens' CPR numbers (Fernet; several, comma-separated, to rotate). Unset in
+    # development: a key is made in instance/cpr/. Production refuses to start without one.
+    CPR_ENCRYPTION_KEY = os.environ.get("CPR_ENCRYPTION_KEY") or None
+
+    # Summaries by e-mail, the fallback channel the municipality configures.
     # Off ("0") where the municipality does not allow e-mail for summaries: nothing is planned or sent,
     # and the visit page says to send the sealed PDF through the municipality's own secure channel.
     DELIVERY_EMAIL_ENABLED = os.environ.get("DELIVERY_EMAIL_ENABLED", "1") == "1"
@@ -134,6 +168,10 @@ class TestConfig(Config):
     TASK_QUEUE_URL = "memory://"
     # A whole suite logs in from 127.0.0.1; tests/integration/test_rate_limits.py switches limits on.
     RATELIMIT_ENABLED = False
+    DELIVERY_CHANNELS = ("email",)
+    DIGITAL_POST_URL = None
+    # A fixed key, so no test writes one into instance/.
+    CPR_ENCRYPTION_KEY = "4Vh3mF0cqLQyNq8p2b5bqgK1Z3b9g8yU0Yk7b0n3bXo="
 
 
 class ProductionConfig(Config):
@@ -146,3 +184,17 @@ class ProductionConfig(Config):
             raise RuntimeError("SECRET_KEY must be set to a random value of at least 32 characters.")
         if cls.AUDIT_RETENTION_DAYS < 180:
             raise RuntimeError("AUDIT_RETENTION_DAYS must be at least 180 (six months).")
+        if "digital_post" in cls.DELIVERY_CHANNELS:
+            missing = [
+                name
+                for name in ("DIGITAL_POST_URL", "DIGITAL_POST_SENDER_ID", "DIGITAL_POST_CERT_PATH")
+                if not getattr(cls, name)
+            ]
+            if missing:
+                raise RuntimeError(f"DELIVERY_CHANNELS names digital_post, so set {', '.join(missing)}.")
+        from app.core.cpr import CprKeyError, check_keys
+
+        try:
+            check_keys(cls.CPR_ENCRYPTION_KEY)
+        except CprKeyError as exc:
+            raise RuntimeError(str(exc)) from exc

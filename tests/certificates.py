@@ -43,7 +43,14 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _build(subject: str, key: rsa.RSAPrivateKey, issuer: Issued | None, extensions: list) -> x509.Certificate:
+# OpenSSL checks a TLS peer's certificate against the machine's real clock, not the suite's frozen one
+# (tests/clock.py), which a calendar run may start years away: TLS certificates span that.
+WIDE = timedelta(days=5 * 366)
+
+
+def _build(
+    subject: str, key: rsa.RSAPrivateKey, issuer: Issued | None, extensions: list, wide: bool = False
+) -> x509.Certificate:
     now = utcnow()
     builder = (
         x509.CertificateBuilder()
@@ -51,8 +58,8 @@ def _build(subject: str, key: rsa.RSAPrivateKey, issuer: Issued | None, extensio
         .issuer_name(issuer.certificate.subject if issuer else _name(subject))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
+        .not_valid_before(now - (WIDE if wide else timedelta(days=1)))
+        .not_valid_after(now + (WIDE if wide else timedelta(days=30)))
     )
     for extension in extensions:
         builder = builder.add_extension(extension, critical=True)
@@ -63,12 +70,14 @@ def _key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def root_ca(name: str) -> Issued:
+def root_ca(name: str, *, wide: bool = False) -> Issued:
     key = _key()
-    return Issued(_build(name, key, None, [x509.BasicConstraints(ca=True, path_length=0), CA_USAGE]), key)
+    extensions = [x509.BasicConstraints(ca=True, path_length=0), CA_USAGE]
+    return Issued(_build(name, key, None, extensions, wide), key)
 
 
-def issue(ca: Issued, name: str, *extra: x509.ExtensionType) -> Issued:
-    """A signing certificate issued by `ca`, with any further (critical) extensions."""
+def issue(ca: Issued, name: str, *extra: x509.ExtensionType, wide: bool = False) -> Issued:
+    """A signing certificate issued by `ca`, with any further (critical) extensions; `wide`: valid for
+    years either side of the frozen clock (for TLS, see WIDE)."""
     key = _key()
-    return Issued(_build(name, key, ca, [SIGNING_USAGE, *extra]), key)
+    return Issued(_build(name, key, ca, [SIGNING_USAGE, *extra], wide), key)

@@ -27,6 +27,8 @@ PURPOSES = {
     "review": _l("The supervisor's review of follow-up"),
     "access_log": _l("Check of the access log"),
     "transfer": _l("Transfer to another job broker"),
+    # The CPR number entered, changed or removed, and each time it is read to address a Digital Post letter.
+    "digital_post": _l("CPR number for Digital Post"),
     # Not a use of citizen data: changes to who may see what (accounts, roles, teams, passwords).
     "accounts": _l("User accounts"),
 }

@@ -1,4 +1,5 @@
-"""The citizen form. No CPR number is stored, and the form refuses one typed by habit."""
+"""The citizen form. A CPR number goes only into its own field (for Digital Post, stored encrypted); the
+other fields refuse one typed by habit."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from app.core import cpr
 from app.core.fields import email_field, phone_field
 from app.core.labels import CITIZEN_STATUS
 
@@ -19,6 +21,39 @@ CPR_PATTERN = re.compile(r"(?<!\d)\d{6}[-\s]?\d{4}(?!\d)")
 def no_cpr(form: FlaskForm, field: StringField) -> None:
     if field.data and CPR_PATTERN.search(field.data):
         raise ValidationError(_l("Do not enter a CPR number. Use the case reference from the case system."))
+
+
+def valid_cpr(form: FlaskForm, field: StringField) -> None:
+    """Ten digits with a real date of birth; the form keeps the ten digits in `field.data`."""
+    if not field.data:
+        return
+    digits = cpr.normalize(field.data)
+    if digits is None:
+        raise ValidationError(_l("A CPR number is 10 digits, for example 010190-1234."))
+    if not cpr.is_valid(digits):
+        raise ValidationError(_l("The first six digits of a CPR number are a date of birth (DDMMYY)."))
+    field.data = digits
+
+
+def cpr_field() -> StringField:
+    # Typed as text, not as a password: it is read aloud from a letter. Never rendered back (see the
+    # templates: value=""), so the number is on a page only while it is being typed.
+    return StringField(
+        _l("CPR number (for Digital Post)"),
+        validators=[Optional(), valid_cpr],
+        filters=[lambda v: v.strip() if v else v],
+    )
+
+
+class CprForm(FlaskForm):
+    """Register or replace a citizen's CPR number."""
+
+    cpr = StringField(
+        _l("CPR number"),
+        validators=[DataRequired(_l("Enter the CPR number.")), valid_cpr],
+        filters=[lambda v: v.strip() if v else v],
+    )
+    submit = SubmitField(_l("Save CPR number"))
 
 
 class CitizenForm(FlaskForm):
@@ -42,6 +77,7 @@ class CitizenForm(FlaskForm):
     job_wish = TextAreaField(
         _l("The citizen's own job wish"), validators=[Optional(), Length(max=2000), no_cpr]
     )
+    cpr = cpr_field()
 
 
 def status_choices() -> list[tuple[str, str]]:

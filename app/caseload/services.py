@@ -10,6 +10,7 @@ from flask import abort
 from sqlalchemy.orm import selectinload
 
 from app.audit import services as audit
+from app.core import cpr
 from app.core.timeutil import local_date
 from app.extensions import db
 from app.models import (
@@ -244,5 +245,37 @@ def create_citizen(user: User, data: dict) -> Citizen:
     audit.record(
         AuditAction.CREATE, "citizen_page", citizen_ids=[citizen.id], object_id=citizen.id, user=user
     )
+    if data.get("cpr"):
+        set_cpr(user, citizen, data["cpr"], commit=False)
     db.session.commit()
     return citizen
+
+
+def set_cpr(user: User, citizen: Citizen, number: str, *, commit: bool = True) -> None:
+    """Store the citizen's CPR number (ten valid digits, see app.core.cpr) encrypted, for Digital Post;
+    logged as a change. The number is not kept anywhere else and not shown again."""
+    if not cpr.is_valid(number):
+        raise ValueError("not a valid CPR number")
+    action = AuditAction.UPDATE if citizen.has_cpr else AuditAction.CREATE
+    citizen.cpr_encrypted = cpr.encrypt(number)
+    audit.record(
+        action, "digital_post", citizen_ids=[citizen.id], object_type="cpr", object_id=citizen.id, user=user
+    )
+    if commit:
+        db.session.commit()
+
+
+def remove_cpr(user: User, citizen: Citizen) -> None:
+    """Delete the citizen's CPR number (logged); Digital Post to the citizen is then not possible."""
+    if not citizen.has_cpr:
+        return
+    citizen.cpr_encrypted = None
+    audit.record(
+        AuditAction.DELETE,
+        "digital_post",
+        citizen_ids=[citizen.id],
+        object_type="cpr",
+        object_id=citizen.id,
+        user=user,
+    )
+    db.session.commit()

@@ -14,7 +14,7 @@ from app.admin.forms import MoveCitizensForm, apply_error
 from app.audit.pages import shown_and_logged
 from app.auth.access import role_required
 from app.caseload import services
-from app.caseload.forms import CitizenForm, status_choices
+from app.caseload.forms import CitizenForm, CprForm, status_choices
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.models import CitizenStatus, Role, User
@@ -114,8 +114,29 @@ def new_citizen() -> ResponseReturnValue:
         else:
             flash(_("%(name)s was added to your caseload.", name=citizen.full_name), "success")
             return redirect(url_for("caseload.citizen", citizen_id=citizen.id), code=303)
+    if form.errors and form.cpr.data and not form.cpr.errors:
+        # The number is never sent back to the browser, so say that it has to be typed again.
+        form.cpr.errors.append(_("Type the CPR number again: it is not kept while the form has errors."))
     status = 422 if form.is_submitted() else 200
     return render_template("caseload/citizen_form.html", form=form), status
+
+
+@bp.route("/borgere/<int:citizen_id>/cpr", methods=["GET", "POST"])
+@role_required(Role.JOBFORMIDLER)
+def citizen_cpr(citizen_id: int) -> ResponseReturnValue:
+    """Register, replace or remove the CPR number that addresses Digital Post; own citizens only."""
+    found = services.get_citizen(current_user, citizen_id, "digital_post")
+    form = CprForm()
+    if request.method == "POST" and request.form.get("remove"):
+        services.remove_cpr(current_user, found)
+        flash(_("The CPR number was deleted. Digital Post to the citizen is not possible."), "success")
+        return redirect(url_for("caseload.citizen", citizen_id=found.id), code=303)
+    if form.validate_on_submit():
+        services.set_cpr(current_user, found, form.cpr.data)
+        flash(_("CPR number is registered."), "success")
+        return redirect(url_for("caseload.citizen", citizen_id=found.id), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("caseload/cpr.html", citizen=found, form=form), status
 
 
 @bp.route("/borgere/<int:citizen_id>")

@@ -1,37 +1,43 @@
 """Channel adapters: how a sealed summary reaches a recipient.
 
 A channel takes an `OutgoingSummary` and either hands it over or raises `DeliveryError` with a reason
-the job broker can read. The services decide whom to send to, when to retry and what to log; a channel
-only transports.
+(in Danish: it is shown on the visit page and stored on the delivery). The services decide whom to send
+to, in which channel order, when to retry and what to log; a channel only transports. A channel can be
+called from a web request, the retry run or a queued job alike: it reads its settings at send time and
+keeps no state between calls.
 
-E-mail over SMTP is the only channel so far. DOMAIN.md names Digital Post as the secure channel, with
-e-mail as the fallback a municipality configures. Adding Digital Post means:
+- `DeliveryError`: try again later (timeouts, refused connections, TLS failures, 5xx).
+- `DeliveryRefused`: the receiving side said no for good (no Digital Post mailbox, an invalid message);
+  the services go on to the next channel in DELIVERY_CHANNELS instead of retrying.
+- `DeliveryNotPossible`: the channel cannot address this recipient at all (a citizen without a CPR
+  number); the next channel likewise.
 
-1. a class with `name = "digital_post"` and a `send(message)` that calls the municipality's Digital
-   Post provider (the public NgDP interface or an integration platform such as the KOMBIT gateway),
-   raising `DeliveryError` on refusal or timeout;
-2. registering it in `CHANNELS`;
-3. planning deliveries with `channel="digital_post"` and the right address in `Delivery.address`: for a
-   company that is its CVR number (Digital Post goes to the CVR entity, not the contact person); for a
-   citizen it is their CPR number, which Efterværn does not store by design, so the adapter would have
-   to look it up from the case reference in the municipality's case system at send time.
-
-Retries, status, audit and the resend button then work unchanged.
+Channels: e-mail over SMTP (here) and Digital Post (app/delivery/digital_post.py, MeMo over NgDP's REST
+interface).
 """
 
 from __future__ import annotations
 
 import smtplib
 import ssl
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import Protocol
 
 from flask import current_app
+from flask_babel import force_locale
 
 DEFAULT_MAIL_FROM = "eftervaern@kommune.invalid"
+
+
+def in_danish(text: object) -> str:
+    """A lazy text (`lazy_gettext`) in Danish: reasons go to citizens' and companies' records, whatever
+    the language of the user who pressed the button."""
+    with force_locale("da"):
+        return str(text)
 
 
 class DeliveryError(Exception):
@@ -42,17 +48,33 @@ class DeliveryError(Exception):
         self.reason = reason
 
 
+class DeliveryRefused(DeliveryError):
+    """The receiving side refused the message for good: retrying will not help, the next channel may."""
+
+
+class DeliveryNotPossible(DeliveryError):
+    """The channel cannot address this recipient (no CPR number): the next channel may."""
+
+
 @dataclass(frozen=True)
 class OutgoingSummary:
     """What a channel sends: one summary PDF to one recipient, with a short covering text."""
 
     recipient_name: str
-    recipient_address: str
+    # An e-mail address, a CVR number or, for Digital Post to a citizen, the CPR number decrypted for this
+    # one send: kept out of repr() so that no traceback or log line can print it.
+    recipient_address: str = field(repr=False)
     subject: str
     body: str
-    pdf: bytes
+    pdf: bytes = field(repr=False)
     filename: str
     reply_to: str | None = None  # where the recipient's answer should go, if the channel has answers
+    # Digital Post: the id type of recipient_address ("CPR" or "CVR"), the person a company's letter is
+    # for, the case reference, and the messageUUID that stays the same on every retry.
+    recipient_id_type: str | None = None
+    attention_name: str | None = None
+    case_ref: str | None = None
+    message_uuid: uuid.UUID | None = None
 
 
 class Channel(Protocol):
@@ -124,7 +146,13 @@ class EmailChannel:
             raise DeliveryError(_smtp_reason(exc)) from exc
 
 
-CHANNELS: dict[str, Channel] = {"email": EmailChannel()}
+def _registry() -> dict[str, Channel]:
+    from app.delivery.digital_post import DigitalPostChannel
+
+    return {"email": EmailChannel(), "digital_post": DigitalPostChannel()}
+
+
+CHANNELS: dict[str, Channel] = _registry()
 
 
 def channel_for(name: str) -> Channel:

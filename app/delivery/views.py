@@ -29,6 +29,19 @@ VARY = {"Vary": "HX-Request"}
 STATUS_BADGE = {DeliveryStatus.SENT: "badge-delivered", DeliveryStatus.PENDING: "badge-planned"}
 
 
+def channel_label(delivery: Delivery) -> str:
+    return _("Digital Post") if delivery.channel == services.DIGITAL_POST else _("E-mail")
+
+
+def address_text(delivery: Delivery) -> str:
+    """Where it goes, never a CPR number: Digital Post to a citizen says only that it is by CPR number."""
+    if delivery.channel != services.DIGITAL_POST:
+        return delivery.address
+    if delivery.address == services.CPR_ADDRESS:
+        return _("by CPR number")
+    return _("CVR %(cvr)s", cvr=delivery.address)
+
+
 def readable_reason(error: str | None) -> str:
     """Why a delivery failed, in words for the job broker: never an exception's text such as
     "[Errno 111] Connection refused" (that detail is in the log). An SMTP reply keeps its code."""
@@ -50,12 +63,23 @@ def readable_reason(error: str | None) -> str:
 
 
 def status_text(delivery: Delivery) -> str:
-    """ "Sendt 23.11.2026 14:05", "Fejlet: <reason>, nyt forsøg kl. 14:35" or "Venter"."""
+    """ "Sendt 23.11.2026 14:05", "Fejlet: <reason>, nyt forsøg kl. 14:35", "Afvist: <reason>",
+    "Ikke mulig: <reason>" or "Venter"."""
+    if delivery.channel == services.DIGITAL_POST:
+        # The Digital Post channel's reasons are Danish sentences already, with NgDP's own text scrubbed.
+        reason = (delivery.last_error or "")[:200]
+    else:
+        reason = readable_reason(delivery.last_error)
     if delivery.status == DeliveryStatus.SENT:
+        if delivery.channel == services.DIGITAL_POST:
+            return _("Accepted by Digital Post %(when)s", when=datetime_short(delivery.sent_at))
         return _("Sent %(when)s", when=datetime_short(delivery.sent_at))
     if delivery.status == DeliveryStatus.PENDING:
         return _("Waiting")
-    reason = readable_reason(delivery.last_error)
+    if delivery.status == DeliveryStatus.REFUSED:
+        return _("Refused: %(reason)s", reason=reason)
+    if delivery.status == DeliveryStatus.NOT_POSSIBLE:
+        return _("Not possible: %(reason)s", reason=reason)
     retry = delivery.next_attempt_at
     if retry is None:
         return _("Failed: %(reason)s. No more automatic attempts.", reason=reason)
@@ -73,8 +97,11 @@ def _fragment(visit: Visit, can_resend: bool, message: str | None = None) -> str
     return render_template(
         "delivery/_deliveries.html",
         groups=[(doc, services.ordered(doc.deliveries)) for doc in reversed(visit.documents)],
-        can_resend=can_resend and services.email_enabled(),
+        can_resend=can_resend and bool(services.channels()),
         email_enabled=services.email_enabled(),
+        channels=services.channels(),
+        channel_label=channel_label,
+        address_text=address_text,
         message=message,
         role_label=lambda role: str(SIGNER_ROLE.get(role, role)),
         status_text=status_text,

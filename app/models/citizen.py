@@ -1,4 +1,5 @@
-"""Citizens ("borgere") on a jobformidler's caseload. No CPR number is stored, by design."""
+"""Citizens ("borgere") on a jobformidler's caseload. A CPR number is kept only, encrypted, where Digital Post
+needs it to address the citizen (app/core/cpr.py)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ class Citizen(db.Model):
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     job_wish: Mapped[str | None] = mapped_column(sa.Text)  # the citizen's own job wish, for matching
+    # Encrypted with CPR_ENCRYPTION_KEY (Fernet), for addressing Digital Post alone; never shown again.
+    cpr_encrypted: Mapped[str | None] = mapped_column(sa.Text)
     jobformidler_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     status: Mapped[CitizenStatus] = mapped_column(str_enum(CitizenStatus), default=CitizenStatus.MATCHING)
     created_at: Mapped[datetime] = created_at_column()
@@ -45,6 +48,10 @@ class Citizen(db.Model):
     placements: Mapped[list[Placement]] = relationship(
         back_populates="citizen", order_by="Placement.start_date.desc()"
     )
+
+    @property
+    def has_cpr(self) -> bool:
+        return self.cpr_encrypted is not None
 
     @property
     def full_name(self) -> str:

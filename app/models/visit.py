@@ -211,9 +211,11 @@ class Document(db.Model):
 
 
 class DeliveryStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
+    PENDING = "pending"  # queued
+    SENT = "sent"  # handed over (for Digital Post: accepted by it)
+    FAILED = "failed"  # retried with backoff
+    REFUSED = "refused"  # the channel said no for good (e.g. no Digital Post mailbox): the next channel
+    NOT_POSSIBLE = "not_possible"  # the channel cannot address the recipient (no CPR number)
 
 
 class Delivery(db.Model):
@@ -233,6 +235,8 @@ class Delivery(db.Model):
     # by the sweep, a retry) does not send it again meanwhile; a worker that died lets go when it passes.
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The MeMo's messageUUID: the same on every retry, so Digital Post drops a duplicate.
+    message_uuid: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, unique=True)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 

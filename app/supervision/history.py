@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import (
     Citizen,
     Company,
+    Delivery,
     Document,
     Placement,
     Role,
@@ -119,8 +120,16 @@ def _with_rows(query: sa.Select) -> sa.Select:
         selectinload(Visit.performed_by),
         selectinload(Visit.template),
         # The sealed file itself stays in the database: the list needs only its reference.
-        selectinload(Visit.documents).load_only(
-            Document.id, Document.visit_id, Document.reference, Document.created_at
+        selectinload(Visit.documents)
+        .load_only(Document.id, Document.visit_id, Document.reference, Document.created_at)
+        # Each recipient's channel and status, shown under the visit's state.
+        .selectinload(Document.deliveries)
+        .load_only(
+            Delivery.id,
+            Delivery.document_id,
+            Delivery.recipient_role,
+            Delivery.channel,
+            Delivery.status,
         ),
     )
 

@@ -121,7 +121,8 @@ def test_invalid_address_raises_before_sending(mail_app, smtp_server, address): 
 
 
 def test_channel_registry():
-    """Is e-mail registered, and does an unknown channel (such as Digital Post, not built) fail clearly?"""
+    """Are e-mail and Digital Post registered, and does an unknown channel fail clearly?"""
     assert channel_for("email").name == "email"
-    with pytest.raises(DeliveryError, match="unknown channel: digital_post"):
-        channel_for("digital_post")
+    assert channel_for("digital_post").name == "digital_post"
+    with pytest.raises(DeliveryError, match="unknown channel: fax"):
+        channel_for("fax")
