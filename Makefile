@@ -7,8 +7,9 @@ PYTHON ?= /usr/bin/python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-# Debian packages: what the app needs to run (venv, PDF fonts and font subsetting), and what the tests add.
-RUN_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core
+# Debian packages: what the app needs to run (venv, PDF fonts and font subsetting, xmlsec1 for SAML
+# signatures), and what the tests add.
+RUN_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core xmlsec1
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils postgresql
 export FLASK_APP := app:create_app
 
