@@ -18,10 +18,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.x509.oid import NameOID
 from defusedxml import ElementTree
 from flask import current_app, url_for
@@ -203,7 +206,8 @@ def sp_config() -> dict[str, Any]:
         "name": f"Efterværn, {config['MUNICIPALITY_NAME']}",
         "endpoints": {
             "assertion_consumer_service": [(acs, BINDING_HTTP_POST)],
-            "single_logout_service": [(sls, BINDING_HTTP_REDIRECT), (sls, BINDING_HTTP_POST)],
+            # Redirect only: its signature is checked here over the query as received.
+            "single_logout_service": [(sls, BINDING_HTTP_REDIRECT)],
         },
         "authn_requests_signed": True,
         "logout_requests_signed": True,
@@ -215,6 +219,7 @@ def sp_config() -> dict[str, Any]:
         # Only answers to requests this browser made: an unsolicited or reused response is refused.
         "allow_unsolicited": False,
         "name_id_format": [NAMEID_FORMAT_PERSISTENT],
+        "name_id_policy_format": NAMEID_FORMAT_PERSISTENT,
         "name_id_format_allow_create": True,
         "requested_attributes": [],
     }
@@ -375,7 +380,7 @@ def logout_request(session_data: dict[str, str | None], relay_state: str = "") -
     idp = session_data.get("issuer") or _idp_entity(saml)
     try:
         destination = saml.sso_location(idp, BINDING_HTTP_REDIRECT)  # checks the IdP exists
-        slo = saml.metadata.single_logout_service(idp, [BINDING_HTTP_REDIRECT], "idpsso")
+        slo = saml.metadata.single_logout_service(idp, BINDING_HTTP_REDIRECT, "idpsso")
     except Exception:
         return None
     if not slo or not destination:
@@ -401,26 +406,64 @@ def logout_request(session_data: dict[str, str | None], relay_state: str = "") -
     return dict(info["headers"])["Location"]
 
 
-def check_logout_response(saml_response: str, binding: str) -> None:
-    """Verify the IdP's LogoutResponse (its signature); raises SamlRefused when it is not valid."""
+_REDIRECT_HASHES = {
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": hashes.SHA256,
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384": hashes.SHA384,
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512": hashes.SHA512,
+}
+
+
+def verify_redirect_signature(raw_query: str) -> None:
+    """Check the signature of a Redirect-binding message against the IdP's signing keys in its metadata.
+
+    pysaml2 checks these only for an IdP's incoming requests, so the SP does it itself, over the query
+    exactly as received (SAML 2.0 bindings 3.4.4.1): re-encoding the values could change the signed bytes.
+    """
+    raw = dict(part.split("=", 1) for part in raw_query.split("&") if "=" in part)
+    kind = "SAMLRequest" if "SAMLRequest" in raw else "SAMLResponse"
+    if kind not in raw or "SigAlg" not in raw or "Signature" not in raw:
+        raise SamlRefused(Refusal.SIGNATURE, "unsigned Redirect-binding message")
+    algorithm = _REDIRECT_HASHES.get(unquote_plus(raw["SigAlg"]))
+    if algorithm is None:
+        raise SamlRefused(
+            Refusal.SIGNATURE, f"signature algorithm {unquote_plus(raw['SigAlg'])} not accepted"
+        )
+    signed = "&".join(f"{key}={raw[key]}" for key in (kind, "RelayState", "SigAlg") if key in raw).encode()
     try:
-        response = client().parse_logout_request_response(saml_response, binding)
+        signature = base64.b64decode(unquote_plus(raw["Signature"]), validate=True)
+    except ValueError as error:
+        raise SamlRefused(Refusal.SIGNATURE, "signature not base64") from error
+    saml = client()
+    for _name, cert in saml.metadata.certs(_idp_entity(saml), "idpsso", "signing"):
+        key = x509.load_der_x509_certificate(base64.b64decode("".join(cert.split()))).public_key()
+        try:
+            key.verify(signature, signed, PKCS1v15(), algorithm())
+        except (InvalidSignature, TypeError, ValueError):
+            continue
+        return
+    raise SamlRefused(Refusal.SIGNATURE, "not signed by a key in the IdP's metadata")
+
+
+def check_logout_response(saml_response: str, raw_query: str) -> None:
+    """Verify the IdP's LogoutResponse (Redirect binding); raises SamlRefused when it is not valid."""
+    verify_redirect_signature(raw_query)
+    try:
+        response = client().parse_logout_request_response(saml_response, BINDING_HTTP_REDIRECT)
     except Exception as error:
         raise _as_refusal(error) from error
     if response is None:
-        raise SamlRefused(Refusal.SIGNATURE, "logout response not verified")
+        raise SamlRefused(Refusal.INVALID, "logout response not readable")
 
 
-def parse_logout_request(
-    saml_request: str, binding: str, relay_state: str | None, sigalg: str | None, signature: str | None
-) -> tuple[str, Any]:
-    """Verify an IdP's LogoutRequest: (the NameID it ends, the request) or SamlRefused."""
+def parse_logout_request(saml_request: str, relay_state: str | None, raw_query: str) -> tuple[str, Any]:
+    """Verify an IdP's LogoutRequest (Redirect binding): (the NameID it ends, the request) or SamlRefused."""
+    verify_redirect_signature(raw_query)
     try:
-        request = client().parse_logout_request(saml_request, binding, relay_state, sigalg, signature)
+        request = client().parse_logout_request(saml_request, BINDING_HTTP_REDIRECT, relay_state)
     except Exception as error:
         raise _as_refusal(error) from error
     if request is None or request.message is None or request.message.name_id is None:
-        raise SamlRefused(Refusal.SIGNATURE, "logout request not verified")
+        raise SamlRefused(Refusal.INVALID, "logout request not readable")
     return request.message.name_id.text.strip(), request
 
 
@@ -429,7 +472,7 @@ def logout_response(request: Any, relay_state: str | None) -> str:
     saml = client()
     response = saml.create_logout_response(request.message, [BINDING_HTTP_REDIRECT], sign=False)
     location = saml.metadata.single_logout_service(
-        request.message.issuer.text, [BINDING_HTTP_REDIRECT], "idpsso"
+        request.message.issuer.text, BINDING_HTTP_REDIRECT, "idpsso"
     )
     destination = location[0]["location"] if location else response.destination
     info = saml.apply_binding(

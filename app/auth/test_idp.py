@@ -138,7 +138,8 @@ class TestIdP:
     def entity_id(self) -> str:
         return self.base_url + "/metadata"
 
-    def _config(self, sp_metadata: str) -> dict[str, Any]:
+    def _config(self, sp_metadata: str, lifetime_minutes: int | None = None) -> dict[str, Any]:
+        lifetime = self.lifetime_minutes if lifetime_minutes is None else lifetime_minutes
         return {
             "entityid": self.entity_id,
             "xmlsec_binary": XMLSEC_BINARY,
@@ -157,7 +158,7 @@ class TestIdP:
                     "name_id_format": [NAMEID_FORMAT_PERSISTENT],
                     "policy": {
                         "default": {
-                            "lifetime": {"minutes": self.lifetime_minutes},
+                            "lifetime": {"minutes": lifetime},
                             "name_form": NAME_FORMAT_URI,
                             "attribute_restrictions": None,
                         }
@@ -167,8 +168,21 @@ class TestIdP:
             "metadata": {"inline": [sp_metadata]},
         }
 
-    def _server(self, sp_metadata: str, key_file: str | None = None, cert_file: str | None = None) -> Server:
-        config = self._config(sp_metadata)
+    def _server(self, sp_metadata: str) -> Server:
+        idp = IdPConfig()
+        idp.load(self._config(sp_metadata))
+        return Server(config=idp)
+
+    def variant(
+        self,
+        *,
+        key_file: str | None = None,
+        cert_file: str | None = None,
+        lifetime_minutes: int | None = None,
+    ) -> Server:
+        """The same IdP entity signing with another key, or giving assertions another lifetime (the tests'
+        bad answers: a key its metadata does not name, an assertion already expired)."""
+        config = self._config(self.sp_metadata, lifetime_minutes)
         if key_file:
             config["key_file"], config["cert_file"] = key_file, cert_file
         idp = IdPConfig()
@@ -238,10 +252,6 @@ class TestIdP:
         certs = self.server.metadata.certs(sp_entity, "spsso", "encryption")
         return "-----BEGIN CERTIFICATE-----\n" + certs[0][1] + "\n-----END CERTIFICATE-----\n"
 
-    def signed_by_another_key(self, key_file: str, cert_file: str) -> Server:
-        """The same IdP entity signing with a key its metadata does not name."""
-        return self._server(self.sp_metadata, key_file, cert_file)
-
     @staticmethod
     def post_form(action: str, saml_response: str, relay_state: str | None) -> str:
         encoded = base64.b64encode(saml_response.encode()).decode()
@@ -262,7 +272,7 @@ class TestIdP:
         """An IdP-initiated, signed LogoutRequest for the person's session at the SP (Redirect binding)."""
         held = self.sessions.get(person_uuid, {})
         sp = held.get("sp") or next(iter(self.server.metadata.with_descriptor("spsso")))
-        location = self.server.metadata.single_logout_service(sp, [BINDING_HTTP_REDIRECT], "spsso")[0][
+        location = self.server.metadata.single_logout_service(sp, BINDING_HTTP_REDIRECT, "spsso")[0][
             "location"
         ]
         name_id = NameID(
