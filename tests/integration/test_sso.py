@@ -6,9 +6,8 @@ from __future__ import annotations
 import logging
 import re
 import urllib.request
-from urllib.error import HTTPError
-
 from datetime import timedelta
+from urllib.error import HTTPError
 
 import pytest
 import sqlalchemy as sa
@@ -83,7 +82,7 @@ def test_the_authn_request_is_signed_and_asks_for_oiosaml_assurance(client, idp)
     assert refs == ["https://data.gov.dk/concept/core/nsis/loa/Substantial"]
     assert request.message.requested_authn_context.comparison == "minimum"
     tampered = {**args, "Signature": args["Signature"][:-8] + "AAAAAAA="}
-    with pytest.raises(Exception, match="(?i)signed"):
+    with pytest.raises(Exception, match=r"(?i)signed"):
         idp.parse_request(tampered)
 
 
