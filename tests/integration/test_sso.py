@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from app.admin.services import update_user
 from app.extensions import db
 from app.models import LoginAttempt, Role, User
 from app.models.base import utcnow
@@ -179,31 +178,37 @@ def test_bad_answers_are_refused_in_danish_and_logged(client, idp, saml, mette, 
     assert f"SSO log-in refused ({reason})" in caplog.text
 
 
-def test_an_unknown_person_gets_a_waiting_account_that_an_administrator_completes(client, idp):
-    """Does an unknown person get an account waiting for approval (refused until then, in Danish), and can
-    they log in once an administrator switches it on?"""
-    make_team(name=TEAM_NAME)
-    admin = make_user(Role.ADMIN, username="admin")
+def test_an_unknown_person_gets_a_waiting_account_that_an_administrator_completes(client, idp, auth):
+    """Does an unknown person get an account waiting for approval (refused until then, in Danish), shown
+    first on the administrator's users page, and can they log in once the administrator switches it on?"""
+    team = make_team(name=TEAM_NAME)
+    make_user(Role.ADMIN, username="admin", full_name="Aage Admin")
     response = _sso_login(client, idp, "ny")
     assert response.status_code == 403
     assert "venter på, at en administrator godkender" in response.text
     user = db.session.scalar(sa.select(User).where(User.email == "nany@demo-kommune.example"))
     assert user.awaiting_approval and not user.is_active_account
-    assert user.role == Role.JOBFORMIDLER and user.team.name == TEAM_NAME
+    assert user.role == Role.JOBFORMIDLER and user.team_id == team.id and user.sso_subject
     assert _attempts()[-1].reason == "pending"
     assert _sso_login(client, idp, "ny").status_code == 403  # still waiting
 
-    update_user(
-        user,
-        by=admin,
-        username=user.username,
-        full_name=user.full_name,
-        role=user.role,
-        team=user.team,
-        active=True,
-        email=user.email,
-    )
+    auth.login("admin")
+    page = client.get("/admin/brugere").text
+    assert "Venter på godkendelse" in page
+    page = page[page.index('<ul class="cards">') :]
+    assert page.index("Nanna Nyansat") < page.index("Aage Admin")  # waiting accounts first
+    data = {
+        "full_name": user.full_name,
+        "username": user.username,
+        "email": user.email,
+        "phone": "",
+        "role": "jobformidler",
+        "team": str(team.id),
+        "active": "y",
+    }
+    assert client.post(f"/admin/brugere/{user.id}", data=data).status_code == 303
     assert not db.session.get(User, user.id).awaiting_approval
+    auth.logout()
     assert _sso_login(client, idp, "ny").status_code == 303
 
 
