@@ -13,10 +13,11 @@ RUN_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils postgresql
 export FLASK_APP := app:create_app
 
-.PHONY: help run test test-sqlite test-postgres lint translations run-deps system-deps clean
+.PHONY: help run saml-idp test test-sqlite test-postgres lint translations run-deps system-deps clean
 
 help:
 	@echo "make run    install and serve the app with demo data at http://127.0.0.1:5000"
+	@echo "make saml-idp  (beside make run) the test identity provider for the SSO button"
 	@echo "make test   install what the tests need and run the suite on SQLite and PostgreSQL"
 
 # The virtualenv is rebuilt when pyproject.toml changes.
@@ -34,6 +35,11 @@ run: run-deps $(BIN)/.installed translations
 	$(BIN)/flask init-db
 	$(BIN)/flask demo-data --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+# The development SAML identity provider for the demo's SSO button (run beside `make run`).
+saml-idp: run-deps $(BIN)/.installed
+	mkdir -p instance
+	$(BIN)/flask saml-test-idp --sp-url http://127.0.0.1:$(PORT)
 
 # Installs the Debian packages in $(1) that are missing; idempotent, and silent when nothing is missing.
 define apt_install
