@@ -98,14 +98,17 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     """Log out here and forget the session; after single sign-on, end the IdP's session too."""
     sso = log_out("all")  # the next page clears what this device kept for the user
-    flash(_("You are logged out."), "success")
     target = None
     if sso and saml.enabled():
         try:
             target = saml.logout_request(sso)
         except SamlRefused as error:  # the IdP is not reachable: the session here has ended all the same
             log.warning("SSO log-out not sent to the IdP: %s", error)
-    return redirect(target or url_for("auth.login"), code=303)
+    if target:
+        # Said when the IdP sends the browser back (saml_sls), on the page the person then sees.
+        return render_template("auth/sso_logout.html", target=target)
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("auth.login"), code=303)
 
 
 # ----- Single sign-on (SAML 2.0, OIOSAML 3) -----
@@ -191,6 +194,8 @@ def saml_sls() -> ResponseReturnValue:
             saml.check_logout_response(request.args["SAMLResponse"], raw_query)
         except SamlRefused as error:
             log.warning("SSO log-out answer from the IdP not accepted (%s): %s", error.reason, error.detail)
+        if not current_user.is_authenticated:
+            flash(_("You are logged out."), "success")
         return redirect(url_for("auth.login"), code=303)
     try:
         name_id, logout = saml.parse_logout_request(

@@ -1,0 +1,80 @@
+"""Single sign-on in the browser at phone size, through the test IdP served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+import urllib.request
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.models import Role
+from tests.e2e.conftest import screenshot
+from tests.factories import make_team, make_user
+from tests.saml_helpers import TEAM_NAME, saml  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def idp(server, saml):  # noqa: F811
+    """The IdP, knowing the app by the metadata the app serves."""
+    with urllib.request.urlopen(server + "/saml/metadata", timeout=10) as response:
+        return saml.start(response.read().decode())
+
+
+@pytest.fixture
+def birgitte(app):
+    """A colleague whose account has not yet its role and team: the IdP's privileges give them."""
+    make_team(name=TEAM_NAME)
+    return make_user(
+        Role.JOBFORMIDLER,
+        username="bila",
+        full_name="Birgitte Lauridsen",
+        email="bila@demo-kommune.example",
+        team=None,
+    )
+
+
+def _sso_log_in(page: Page, server: str, name: str) -> None:
+    page.goto(server + "/")
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.get_by_role("link", name="Log ind med kommunens log-ind").click()
+    expect(page.get_by_role("heading", name="Test-IdP")).to_be_visible()
+    page.get_by_role("button", name=name).click()
+    page.get_by_role("button", name="Fortsæt til tjenesten").click()
+    expect(page.get_by_role("heading", name=TEAM_NAME)).to_be_visible()
+    # The dashboard's chart is a second request. Its answer renews the (client-side) session cookie, and
+    # one that arrived after a log-out would bring the ended session back: wait for it to finish.
+    page.wait_for_load_state("networkidle")
+
+
+def test_log_in_through_the_idp_lands_home_with_the_mapped_role_and_team(page: Page, server, idp, birgitte):
+    """Does SSO log a person in and land them on their home page as the leder of the mapped team, and does
+    log-out in the app end the session here and at the IdP?"""
+    _sso_log_in(page, server, "Birgitte Lauridsen")
+    expect(page).to_have_url(re.compile(r"/leder"))
+    expect(page.get_by_role("heading", name=TEAM_NAME)).to_be_visible()
+    expect(page.locator(".topbar .who")).to_contain_text("Leder")
+    screenshot(page, "sso-leder-phone")
+    assert idp.people["bila"].uuid in idp.sessions
+
+    page.get_by_role("button", name="Log ud").click()
+    # Through the IdP and back: the device is wiped first, then two redirects and a refresh.
+    expect(page).to_have_url(re.compile(r"/login$"), timeout=15_000)
+    expect(page.locator(".flash")).to_have_text("Du er logget ud.")
+    assert idp.people["bila"].uuid not in idp.sessions  # the IdP ended its session too
+    page.goto(server + "/leder")
+    expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_log_out_at_the_idp_ends_the_session_in_the_app(page: Page, server, idp, birgitte):
+    """When the person logs out at the IdP, does the app's session end too, asking for a new log-in?"""
+    _sso_log_in(page, server, "Birgitte Lauridsen")
+    expect(page.get_by_role("heading", name=TEAM_NAME)).to_be_visible()
+    page.goto(idp.base_url + "/logout?person=bila")
+    expect(page.get_by_text("Du er logget ud hos Test-IdP.")).to_be_visible()
+    page.goto(server + "/leder")
+    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.get_by_text("Du er blevet logget ud via kommunens log-ind. Log ind igen.")).to_be_visible()
+    expect(page.get_by_role("link", name="Log ind med kommunens log-ind")).to_be_visible()
