@@ -339,3 +339,11 @@ def test_with_password_log_in_on_the_page_shows_both(client, idp):
     page = client.get("/login").text
     assert 'name="password"' in page
     assert re.search(r'href="/saml/login[^"]*"', page)
+
+
+def test_the_idps_metadata_can_come_from_a_url(client, idp, app, mette):
+    """With SAML_IDP_METADATA_URL instead of a file, is the IdP's metadata fetched and used to log in?"""
+    make_team(name=TEAM_NAME)
+    app.config.update(SAML_IDP_METADATA_URL=idp.base_url + "/metadata", SAML_IDP_METADATA_FILE=None)
+    assert _sso_login(client, idp).status_code == 303
+    assert client.get("/").status_code == 200

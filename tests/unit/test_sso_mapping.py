@@ -118,3 +118,18 @@ def test_a_deactivated_account_is_refused_and_logged(app, mapped):
     assert result.refusal == saml.Refusal.INACTIVE
     attempt = db.session.scalar(sa.select(LoginAttempt))
     assert (attempt.method, attempt.reason, attempt.succeeded) == ("sso", "inactive", False)
+
+
+def test_production_refuses_password_log_in_off_without_single_sign_on():
+    """Does ProductionConfig refuse to start with password log-in off and no IdP (nobody could log in)?"""
+    from app.config import ProductionConfig
+
+    class Config(ProductionConfig):
+        SECRET_KEY = "x" * 40
+        PASSWORD_LOGIN_ENABLED = False
+        SAML_ENABLED = False
+
+    with pytest.raises(RuntimeError, match="PASSWORD_LOGIN_ENABLED=0"):
+        Config.check()
+    Config.SAML_ENABLED = True
+    Config.check()
