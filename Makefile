@@ -7,6 +7,7 @@ PYTHON ?= /usr/bin/python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+SAML_IDP_PORT ?= 8010
 # Debian packages: what the app needs to run (venv, PDF fonts and font subsetting, xmlsec1 for SAML
 # signatures), and what the tests add.
 RUN_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core xmlsec1
@@ -39,7 +40,7 @@ run: run-deps $(BIN)/.installed translations
 # The development SAML identity provider for the demo's SSO button (run beside `make run`).
 saml-idp: run-deps $(BIN)/.installed
 	mkdir -p instance
-	$(BIN)/flask saml-test-idp --sp-url http://127.0.0.1:$(PORT)
+	$(BIN)/flask saml-test-idp --port $(SAML_IDP_PORT) --sp-url http://127.0.0.1:$(PORT)
 
 # Installs the Debian packages in $(1) that are missing; idempotent, and silent when nothing is missing.
 define apt_install
