@@ -379,11 +379,10 @@ def logout_request(session_data: dict[str, str | None], relay_state: str = "") -
     saml = client()
     idp = session_data.get("issuer") or _idp_entity(saml)
     try:
-        destination = saml.sso_location(idp, BINDING_HTTP_REDIRECT)  # checks the IdP exists
         slo = saml.metadata.single_logout_service(idp, BINDING_HTTP_REDIRECT, "idpsso")
-    except Exception:
+    except Exception:  # pysaml2 raises for an IdP no longer in the metadata, or one without Redirect SLO
         return None
-    if not slo or not destination:
+    if not slo:
         return None
     location = slo[0]["location"]
     name_id = NameID(

@@ -130,7 +130,7 @@ class TestIdP:
         self.encrypt = encrypt
         self.lifetime_minutes = lifetime_minutes
         self.sp_metadata = sp_metadata
-        # NameID → the SP entity and session index it was given to, for IdP-initiated logout.
+        # NameID → the SP it was given to: the IdP's sessions, ended by either side's Single Logout.
         self.sessions: dict[str, dict[str, str]] = {}
         self.server = self._server(sp_metadata)
 
@@ -226,7 +226,6 @@ class TestIdP:
             name_qualifier=self.entity_id,
             sp_name_qualifier=sp_entity,
         )
-        session_index = uuid.uuid4().hex
         encrypt = self.encrypt if encrypt is None else encrypt
         kwargs: dict[str, Any] = {}
         if encrypt:
@@ -245,7 +244,7 @@ class TestIdP:
             session_not_on_or_after=None,
             **kwargs,
         )
-        self.sessions[person.uuid] = {"sp": sp_entity, "session_index": session_index}
+        self.sessions[person.uuid] = {"sp": sp_entity}
         return str(response)
 
     def _sp_cert(self, sp_entity: str) -> str:

@@ -162,6 +162,7 @@ def saml_login() -> ResponseReturnValue:
 
 
 @bp.post("/saml/acs")
+@login_attempts
 @csrf.exempt  # the IdP's POST carries no token of ours; the signed, once-only assertion stands for it
 def saml_acs() -> ResponseReturnValue:
     """The IdP's answer: verify it, decide who it lets in, and log them in (or say why not)."""
