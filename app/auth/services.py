@@ -19,7 +19,7 @@ from app.audit.services import record_account_change
 from app.auth import saml
 from app.auth.saml import Assertion, Refusal
 from app.extensions import db
-from app.models import AuditAction, LoginAttempt, Role, SamlRequest, Team, User
+from app.models import AuditAction, Citizen, CitizenStatus, LoginAttempt, Role, SamlRequest, Team, User
 from app.models.base import utcnow
 
 _hasher = PasswordHasher()
@@ -279,6 +279,13 @@ def _find_account(identity: SsoIdentity) -> User | None:
     return user
 
 
+def _has_open_citizens(user: User) -> bool:
+    query = sa.select(Citizen.id).where(
+        Citizen.jobformidler_id == user.id, Citizen.status != CitizenStatus.INACTIVE
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def _team(name: str | None) -> Team | None:
     return db.session.scalar(sa.select(Team).where(Team.name == name)) if name else None
 
@@ -332,9 +339,14 @@ def sso_user(identity: SsoIdentity, ip_address: str | None = None) -> SsoResult:
         return refuse(Refusal.PENDING)
     if not user.is_active:
         return refuse(Refusal.INACTIVE)
-    changed = user.sso_subject != identity.subject or user.role != identity.role
+    role = identity.role
+    if user.role == Role.JOBFORMIDLER and role != Role.JOBFORMIDLER and _has_open_citizens(user):
+        # As in the administrator's rule: the citizens are moved to a colleague before the role changes.
+        log.warning("SSO role %s for %s not applied: they still have citizens", role, user.username)
+        role = user.role
+    changed = user.sso_subject != identity.subject or user.role != role
     user.sso_subject = identity.subject
-    user.role = identity.role
+    user.role = role
     team = _team(identity.team_name)
     if team is not None and team != user.team:
         user.team, changed = team, True

@@ -14,7 +14,7 @@ from app.auth.services import identity_from, sso_user
 from app.auth.test_idp import PRIVILEGE_PREFIX, TEAM_PREFIX, demo_role_map, privilege_list
 from app.extensions import db
 from app.models import LoginAttempt, Role, User
-from tests.factories import make_team, make_user
+from tests.factories import make_citizen, make_team, make_user
 
 GROUPS = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"
 
@@ -133,3 +133,13 @@ def test_production_refuses_password_log_in_off_without_single_sign_on():
         Config.check()
     Config.SAML_ENABLED = True
     Config.check()
+
+
+def test_a_jobformidler_with_citizens_keeps_the_role_until_they_are_moved(app, mapped, caplog):
+    """Does a leder privilege leave a jobformidler who still has citizens a jobformidler (as the
+    administrator's rule does), with a line in the log, and let them in?"""
+    anne = make_user(username="anne", email="a@kommune.dk", team=mapped)
+    make_citizen(anne)
+    result = sso_user(identity_from(oio(PRIVILEGE_PREFIX + "leder", TEAM_PREFIX + "vest")))
+    assert result.user is not None and result.user.role == Role.JOBFORMIDLER
+    assert "not applied: they still have citizens" in caplog.text
