@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from app.models import Role
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_accessibility import violations
 from tests.factories import make_team, make_user
 from tests.saml_helpers import TEAM_NAME, saml  # noqa: F401  (the fixture)
 
@@ -36,13 +37,15 @@ def birgitte(app):
     )
 
 
-def _sso_log_in(page: Page, server: str, name: str) -> None:
+def _sso_log_in(page: Page, server: str, name: str, expect_home: bool = True) -> None:
     page.goto(server + "/")
     expect(page).to_have_url(re.compile(r"/login"))
     page.get_by_role("link", name="Log ind med kommunens log-ind").click()
     expect(page.get_by_role("heading", name="Test-IdP")).to_be_visible()
     page.get_by_role("button", name=name).click()
     page.get_by_role("button", name="Fortsæt til tjenesten").click()
+    if not expect_home:
+        return
     expect(page.get_by_role("heading", name=TEAM_NAME)).to_be_visible()
     # The dashboard's chart is a second request. Its answer renews the (client-side) session cookie, and
     # one that arrived after a log-out would bring the ended session back: wait for it to finish.
@@ -78,3 +81,18 @@ def test_log_out_at_the_idp_ends_the_session_in_the_app(page: Page, server, idp,
     expect(page).to_have_url(re.compile(r"/login"))
     expect(page.get_by_text("Du er blevet logget ud via kommunens log-ind. Log ind igen.")).to_be_visible()
     expect(page.get_by_role("link", name="Log ind med kommunens log-ind")).to_be_visible()
+
+
+def test_the_sso_log_in_page_and_a_refusal_pass_axe(page: Page, server, idp, app):
+    """Do the log-in page with the SSO button (and with password log-in off) and a refusal's page pass the
+    WCAG 2.1 AA checks, and does a person the IdP gives no role see why in Danish?"""
+    page.goto(server + "/login")
+    assert violations(page) == []
+    app.config["PASSWORD_LOGIN_ENABLED"] = False
+    page.goto(server + "/login")
+    expect(page.get_by_label("Adgangskode")).to_have_count(0)
+    assert violations(page) == []
+    _sso_log_in(page, server, "Ib Ingenrolle", expect_home=False)
+    expect(page.get_by_role("alert")).to_contain_text("giver ikke adgang til Efterværn")
+    assert violations(page) == []
+    screenshot(page, "sso-refused-phone")
