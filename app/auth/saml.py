@@ -13,9 +13,8 @@ import enum
 import fcntl
 import logging
 import os
-import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
@@ -37,6 +36,8 @@ from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
 from saml2.sigver import SignatureError, SigverError
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
+from app.core.timeutil import epoch_seconds, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def write_self_signed_pair(cert_path: Path, key_path: Path, common_name: str) ->
     """A self-signed RSA certificate and key (PEM) for development; the key file is readable by its owner."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=DEV_KEY_SIZE)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.now(UTC)
+    now = utcnow()
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -184,7 +185,7 @@ def _metadata_source() -> tuple[dict[str, Any], Any]:
     url = config.get("SAML_IDP_METADATA_URL")
     if url:
         # Re-read a remote IdP's metadata now and then: IdPs roll their keys through their metadata.
-        bucket = int(time.time() // config["SAML_METADATA_REFRESH_SECONDS"])
+        bucket = epoch_seconds() // config["SAML_METADATA_REFRESH_SECONDS"]
         return {"remote": [{"url": url}]}, (url, bucket)
     path = config.get("SAML_IDP_METADATA_FILE")
     if not path or not Path(path).is_file():

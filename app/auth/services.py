@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +17,7 @@ from flask_login import login_user, logout_user
 from app.audit.services import record_account_change
 from app.auth import saml
 from app.auth.saml import Assertion, Refusal
+from app.core.timeutil import epoch_seconds
 from app.extensions import db
 from app.models import AuditAction, Citizen, CitizenStatus, LoginAttempt, Role, SamlRequest, Team, User
 from app.models.base import utcnow
@@ -165,7 +165,7 @@ def log_in(user: User, method: str = "password", sso: dict[str, str | None] | No
     """Start a fresh session for `user`. `sso`: what Single Logout needs to know of the IdP's session."""
     session.clear()  # nothing of a previous session (or of an attacker's planted one) carries over
     login_user(user)
-    session["last_seen"] = int(time.time())
+    session["last_seen"] = epoch_seconds()
     session["login_method"] = method
     if sso is not None:
         session["sso"] = sso

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import subprocess
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
@@ -22,6 +22,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.models import (
     AuditAction,
@@ -105,7 +106,7 @@ def signed_visit(**overrides) -> Visit:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 def pdf_text(pdf: bytes, layout: bool = False) -> str:
@@ -235,10 +236,11 @@ def test_sealed_summary_validates_with_pyhanko(app):
     assert abs(result.signed_at - _now()) < timedelta(minutes=5)
 
 
-def test_development_seal_is_made_once_in_the_instance_folder(app):
-    """Without configured files, is a self-signed pair made under instance/seal/ and reused?"""
+def test_development_seal_is_made_once_in_its_folder(app, tmp_path):
+    """Without configured files, is a self-signed pair made in SEAL_DEV_DIR (else instance/seal/) and reused?"""
+    folder = tmp_path / "seal"
+    app.config["SEAL_DEV_DIR"] = str(folder)
     key = seal_key()
-    folder = Path(app.instance_path) / "seal"
     assert (folder / "cert.pem").exists() and (folder / "key.pem").exists()
     assert (folder / "key.pem").stat().st_mode & 0o077 == 0  # the key is readable by its owner only
     assert load_cert_from_pemder(str(folder / "cert.pem")).dump() == key.certificate.dump()
