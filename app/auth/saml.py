@@ -62,7 +62,8 @@ class Refusal(enum.StrEnum):
     """Why an identity provider's answer, or the person in it, was not let in."""
 
     SIGNATURE = "signature"  # unsigned, or not signed by the key in the IdP's metadata
-    EXPIRED = "expired"  # outside its validity window, beyond the allowed clock skew
+    EXPIRED = "expired"  # past its validity window, beyond the allowed clock skew
+    CLOCK = "clock"  # not valid yet: the IdP's clock is ahead of ours by more than the allowed skew
     REPLAYED = "replayed"  # not an answer to an open request of this browser (used already, or never asked)
     AUDIENCE = "audience"  # meant for another service provider
     INVALID = "invalid"  # malformed, or the IdP answered with an error status
@@ -294,15 +295,20 @@ def login_request(relay_state: str) -> tuple[str, str]:
 
 def _as_refusal(error: Exception) -> SamlRefused:
     text = str(error)
-    if isinstance(error, ResponseLifetimeExceed | ToEarly):
+    if isinstance(error, ResponseLifetimeExceed):
         return SamlRefused(Refusal.EXPIRED, text)
+    if isinstance(error, ToEarly):
+        return SamlRefused(Refusal.CLOCK, text)
     if isinstance(error, UnsolicitedResponse):
         return SamlRefused(Refusal.REPLAYED, text)
     if isinstance(error, SignatureError | SigverError | IncorrectlySigned):
         return SamlRefused(Refusal.SIGNATURE, text or "signature missing or not valid")
     if "AudienceRestrictions" in text:
         return SamlRefused(Refusal.AUDIENCE, text)
-    if "too old" in text or "Can't use response" in text:
+    # pysaml2 re-raises some of its own as plain exceptions; their text still tells them apart.
+    if "Can't use response yet" in text:
+        return SamlRefused(Refusal.CLOCK, text)
+    if "too old" in text:
         return SamlRefused(Refusal.EXPIRED, text)
     return SamlRefused(Refusal.INVALID, f"{type(error).__name__}: {text}")
 

@@ -119,6 +119,9 @@ REFUSAL_MESSAGES = {
         " not valid. You have not been logged in."
     ),
     Refusal.EXPIRED: _l("The log-in has expired. Try again."),
+    Refusal.CLOCK: _l(
+        "The time of the log-in does not match the service's clock. Try again, or tell your administrator."
+    ),
     Refusal.REPLAYED: _l("This log-in has already been used or was not started here. Try again."),
     Refusal.AUDIENCE: _l("The log-in was meant for another service. You have not been logged in."),
     Refusal.INVALID: _l("The identity provider's answer could not be read. You have not been logged in."),

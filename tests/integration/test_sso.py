@@ -347,3 +347,22 @@ def test_the_idps_metadata_can_come_from_a_url(client, idp, app, mette):
     app.config.update(SAML_IDP_METADATA_URL=idp.base_url + "/metadata", SAML_IDP_METADATA_FILE=None)
     assert _sso_login(client, idp).status_code == 303
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("ahead", "accepted"), [(timedelta(seconds=40), True), (timedelta(minutes=3), False)]
+)
+def test_the_idps_clock_may_be_a_little_ahead_but_not_more(client, idp, mette, ahead, accepted):
+    """Is an assertion from an IdP whose clock runs 40 s ahead accepted (SAML_CLOCK_SKEW_SECONDS is 60),
+    and one from an IdP three minutes ahead refused as not yet valid?"""
+    make_team(name=TEAM_NAME)
+    request = _authn_request(client, idp)
+    with time_machine.travel(utcnow() + ahead, tick=True):
+        xml = idp.response_xml(request, idp.people["mekj"])
+    response = client.post("/saml/acs", data={"SAMLResponse": encoded(xml)})
+    if accepted:
+        assert response.status_code == 303
+    else:
+        assert response.status_code == 403
+        assert "passer ikke med tjenestens ur" in response.text
+        assert _attempts()[-1].reason == "clock"
