@@ -195,3 +195,5 @@ class ProductionConfig(Config):
             )
         if cls.SAML_UNKNOWN_USERS not in ("pending", "refuse"):
             raise RuntimeError("SAML_UNKNOWN_USERS must be 'pending' or 'refuse'.")
+        if not set(cls.SAML_ROLE_MAP.values()) <= {"jobformidler", "supervisor", "admin"}:
+            raise RuntimeError("SAML_ROLE_MAP's values must be jobformidler, supervisor or admin.")

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models import AuditAction, Citizen, CitizenStatus, LoginAttempt, Role, SamlRequest, Team, User
 from app.models.base import utcnow
 
+log = logging.getLogger("app.auth")
 _hasher = PasswordHasher()
 # Low-cost Argon2id for the test suite only (TestConfig.PASSWORD_HASH_FAST); same algorithm.
 _fast_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -158,8 +159,6 @@ def set_locale(user: User, lang: str) -> None:
 
 # ----- Logging in and out: every way in (password, single sign-on) goes through these two -----
 
-log = logging.getLogger("app.auth")
-
 
 def log_in(user: User, method: str = "password", sso: dict[str, str | None] | None = None) -> None:
     """Start a fresh session for `user`. `sso`: what Single Logout needs to know of the IdP's session."""
@@ -222,7 +221,14 @@ def identity_from(assertion: Assertion) -> SsoIdentity:
     for value in assertion.attributes.get(config["SAML_ATTRIBUTE_GROUPS"], []):
         # An OIOSAML privilege list is one base64 value holding many privileges; a group claim is plain.
         values.extend(saml.privileges(value) or [value.strip()])
-    roles = {Role(config["SAML_ROLE_MAP"][v]) for v in values if v in config["SAML_ROLE_MAP"]}
+    roles = set()
+    for value in values:
+        try:
+            roles.add(Role(config["SAML_ROLE_MAP"][value]))
+        except KeyError:
+            continue  # a privilege or group that means nothing here
+        except ValueError:
+            log.error("SAML_ROLE_MAP maps %r to %r, which is no role", value, config["SAML_ROLE_MAP"][value])
     teams = [config["SAML_TEAM_MAP"][v] for v in values if v in config["SAML_TEAM_MAP"]]
     email = assertion.first(config["SAML_ATTRIBUTE_EMAIL"])
     return SsoIdentity(

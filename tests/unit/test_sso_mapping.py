@@ -143,3 +143,10 @@ def test_a_jobformidler_with_citizens_keeps_the_role_until_they_are_moved(app, m
     result = sso_user(identity_from(oio(PRIVILEGE_PREFIX + "leder", TEAM_PREFIX + "vest")))
     assert result.user is not None and result.user.role == Role.JOBFORMIDLER
     assert "not applied: they still have citizens" in caplog.text
+
+
+def test_a_role_map_naming_no_role_is_logged_not_a_crash(app, caplog):
+    """Is a SAML_ROLE_MAP value that is no role skipped with an error in the log (and the person refused)?"""
+    app.config.update(SAML_ROLE_MAP={PRIVILEGE_PREFIX + "leder": "chef"})
+    assert identity_from(oio(PRIVILEGE_PREFIX + "leder")).role is None
+    assert "which is no role" in caplog.text
