@@ -147,6 +147,13 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
 
+    # How long the device waits for any one answer of the sync API before it counts the request as a
+    # failed try (the outbox, signatures, "Forbered dagen"): a request held open must never hang a form.
+    SYNC_REQUEST_TIMEOUT_SECONDS = _env_int("SYNC_REQUEST_TIMEOUT_SECONDS", 20)
+    # "Forbered dagen" keeps at most this many pages of the jobformidler's own courses on the device
+    # (a page is some 20–60 kB; 150 pages stay well under 10 MB).
+    FIELD_PAGES_MAX = _env_int("FIELD_PAGES_MAX", 150)
+
     # Rate limits per client address on the endpoints that take guesses or uploads from anyone
     # (Flask-Limiter). In memory by default, which counts per server process; with several processes
     # point RATELIMIT_STORAGE_URI at a shared store, e.g. redis://host:6379 or memcached://host:11211.

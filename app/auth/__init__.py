@@ -37,6 +37,16 @@ def unauthorized() -> Response:
     return redirect(login_url)
 
 
+def api_session_required() -> Response | None:
+    """A write to the API without a session answers 401 JSON before the CSRF check runs: the CSRF
+    check would otherwise answer 400 for the missing session's token, and a device cannot tell that
+    from a bad request; a 401 tells it to ask the user to log in again, keeping what it holds."""
+    writes = request.method not in ("GET", "HEAD", "OPTIONS")
+    if writes and request.path.startswith("/api/") and not current_user.is_authenticated:
+        return unauthorized()
+    return None
+
+
 def end_idle_session() -> Response | None:
     """Log out a session that has been idle longer than SESSION_IDLE_MINUTES, judged on the server."""
     if request.endpoint in (None, "static") or not current_user.is_authenticated:

@@ -17,6 +17,8 @@ _JSON_MESSAGES = {
     ),
 }
 
+_CSRF_MESSAGE = _l("The request's security token is out of date. Reload the page and try again.")
+
 
 def _render(code: int) -> ResponseReturnValue:
     if request.path.startswith("/api/") or request.is_json:
@@ -30,6 +32,9 @@ def _render(code: int) -> ResponseReturnValue:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
+        if request.path.startswith("/api/"):
+            # The device sets such an entry aside as needing action (static/js/outbox.js).
+            return {"error": "csrf", "message": str(_CSRF_MESSAGE)}, 400
         return render_template("errors/error.html", code=400, csrf=True), 400
 
     @app.errorhandler(HTTPException)

@@ -1,7 +1,7 @@
 """Single sign-on: open SAML requests; the IdP's subject and the waiting state on users; method and reason on log-in attempts
 
-Revision ID: e7a3c9d1f2b4
-Revises: d5f9b2c3a4e6
+Revision ID: 0817e129bbf8
+Revises: e7a3c9d1f2b4
 Create Date: 2026-12-01 23:00:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'e7a3c9d1f2b4'
-down_revision = 'd5f9b2c3a4e6'
+revision = '0817e129bbf8'
+down_revision = 'e7a3c9d1f2b4'
 branch_labels = None
 depends_on = None
 
