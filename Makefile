@@ -7,16 +7,19 @@ PYTHON ?= /usr/bin/python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-# Debian packages: what the app needs to run (venv, PDF fonts and font subsetting), and what the tests add.
-RUN_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core
+SAML_IDP_PORT ?= 8010
+# Debian packages: what the app needs to run (venv, PDF fonts and font subsetting, xmlsec1 for SAML
+# signatures), and what the tests add.
+RUN_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core xmlsec1
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils postgresql redis-server wrk
 export FLASK_APP := app:create_app
 
-.PHONY: help run test test-sqlite test-postgres test-calendar test-calendar-rotating lint translations run-deps \
-	system-deps clean
+.PHONY: help run saml-idp test test-sqlite test-postgres test-calendar test-calendar-rotating lint translations \
+	run-deps system-deps clean
 
 help:
 	@echo "make run    install and serve the app with demo data at http://127.0.0.1:5000"
+	@echo "make saml-idp  (beside make run) the test identity provider for the SSO button"
 	@echo "make test   install what the tests need and run the suite on SQLite and PostgreSQL"
 	@echo "make test-calendar   the date-sensitive tests on each of the calendar's awkward days"
 
@@ -38,6 +41,11 @@ run: run-deps $(BIN)/.installed translations
 	@# instance/; it stops with the web server, and Ctrl-C stops both.
 	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+# The development SAML identity provider for the demo's SSO button (run beside `make run`).
+saml-idp: run-deps $(BIN)/.installed
+	mkdir -p instance
+	$(BIN)/flask saml-test-idp --port $(SAML_IDP_PORT) --sp-url http://127.0.0.1:$(PORT)
 
 # Installs the Debian packages in $(1) that are missing; idempotent, and silent when nothing is missing.
 define apt_install

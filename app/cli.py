@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -15,7 +17,17 @@ def init_app(app: Flask) -> None:
     from app.delivery.cli import deliveries
     from app.jobs.cli import jobs, worker
 
-    for command in (init_db, demo_data, create_user, unlock_user, retention, deliveries, worker, jobs):
+    for command in (
+        init_db,
+        demo_data,
+        create_user,
+        unlock_user,
+        retention,
+        deliveries,
+        worker,
+        jobs,
+        saml_test_idp,
+    ):
         app.cli.add_command(command)
 
 
@@ -94,3 +106,35 @@ def retention() -> None:
 
     days = current_app.config["AUDIT_RETENTION_DAYS"]
     click.echo(f"Deleted {purge_expired(days)} access-log events older than {days} days.")
+
+
+@click.command("saml-test-idp")
+@click.option("--port", default=8010, show_default=True, help="Port on 127.0.0.1 for the test IdP.")
+@click.option(
+    "--sp-url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="Where the app is served (its SAML metadata is made for this address).",
+)
+def saml_test_idp(port: int, sp_url: str) -> None:
+    """Serve the development SAML identity provider on 127.0.0.1 (never in production)."""
+    from pathlib import Path
+
+    from app.auth import saml
+    from app.auth.test_idp import RunningIdP, TestIdP, demo_people
+
+    metadata_file = current_app.config.get("SAML_IDP_METADATA_FILE")
+    if not metadata_file or current_app.config.get("SAML_IDP_METADATA_URL"):
+        raise click.ClickException("SAML_IDP_METADATA_FILE must name where the test IdP's metadata goes.")
+    with current_app.test_request_context(base_url=sp_url):
+        sp_metadata = saml.metadata_xml()
+    cert, key = saml.ensure_pair(
+        Path(current_app.instance_path) / "saml" / "test-idp", "Test-IdP (udvikling)"
+    )
+    running = RunningIdP(lambda url: TestIdP(url, str(cert), str(key), sp_metadata, demo_people()), port)
+    Path(metadata_file).parent.mkdir(parents=True, exist_ok=True)
+    Path(metadata_file).write_text(running.idp.metadata_xml())
+    click.echo(f"Test IdP at {running.url}; its metadata is in {metadata_file}.")
+    click.echo(f"Log in at {sp_url}/login with the button for the municipality's log-in. Ctrl-C stops it.")
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it is meant to stop
+        running.serve_forever()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,11 @@ DEV_SECRET = "dev-secret-not-for-production"
 
 def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def _env_json(name: str, default: dict) -> dict:
+    value = os.environ.get(name)
+    return json.loads(value) if value else default
 
 
 def _database_url() -> str:
@@ -81,6 +87,52 @@ class Config:
     # The key that encrypts citizens' CPR numbers (Fernet; several, comma-separated, to rotate). Unset in
     # development: a key is made in instance/cpr/. Production refuses to start without one.
     CPR_ENCRYPTION_KEY = os.environ.get("CPR_ENCRYPTION_KEY") or None
+
+    # Password log-in. Off ("0"): only single sign-on, except for the break-glass administrator named here,
+    # who can still log in with a password when the identity provider is down.
+    PASSWORD_LOGIN_ENABLED = os.environ.get("PASSWORD_LOGIN_ENABLED", "1") == "1"
+    BREAK_GLASS_USERNAME = (os.environ.get("BREAK_GLASS_USERNAME") or "").strip().lower() or None
+
+    # Single sign-on for staff: SAML 2.0 in the OIOSAML 3 profile (app/auth/saml.py). The IdP's metadata
+    # comes from a file or a URL. In development the file the test IdP writes (`flask saml-test-idp`).
+    SAML_ENABLED = os.environ.get("SAML_ENABLED", "1") == "1"
+    SAML_IDP_METADATA_URL = os.environ.get("SAML_IDP_METADATA_URL") or None
+    SAML_IDP_METADATA_FILE = os.environ.get("SAML_IDP_METADATA_FILE") or (
+        None if SAML_IDP_METADATA_URL else str(BASE_DIR / "instance" / "saml" / "test-idp-metadata.xml")
+    )
+    SAML_METADATA_REFRESH_SECONDS = _env_int("SAML_METADATA_REFRESH_SECONDS", 3600)
+    # Unset: the SP metadata's URL (<public address>/saml/metadata) is the entity ID.
+    SAML_SP_ENTITY_ID = os.environ.get("SAML_SP_ENTITY_ID") or None
+    # The SP's key pair for signing requests and decrypting assertions; unset: a development pair.
+    SAML_SP_CERT_PATH = os.environ.get("SAML_SP_CERT_PATH") or None
+    SAML_SP_KEY_PATH = os.environ.get("SAML_SP_KEY_PATH") or None
+    # Allowed difference between the IdP's clock and ours when checking an assertion's validity window.
+    SAML_CLOCK_SKEW_SECONDS = _env_int("SAML_CLOCK_SKEW_SECONDS", 60)
+    # The lowest NSIS assurance level let in (Low, Substantial, High); empty: the IdP sends none (Entra ID).
+    SAML_MIN_LOA = os.environ.get("SAML_MIN_LOA", "Substantial") or None
+    # Which attributes say who the person is; defaults are OIOSAML 3's names.
+    SAML_ATTRIBUTE_EMAIL = os.environ.get("SAML_ATTRIBUTE_EMAIL", "https://data.gov.dk/model/core/eid/email")
+    SAML_ATTRIBUTE_NAME = os.environ.get("SAML_ATTRIBUTE_NAME", "https://data.gov.dk/model/core/eid/fullName")
+    # The attribute whose values give role and team: OIOSAML's privilege list (decoded), or a group claim.
+    SAML_ATTRIBUTE_GROUPS = os.environ.get(
+        "SAML_ATTRIBUTE_GROUPS", "https://data.gov.dk/model/core/eid/privilegesIntermediate"
+    )
+    # JSON objects: a group or privilege value → role (jobformidler, supervisor, admin) / team name.
+    SAML_ROLE_MAP = _env_json(
+        "SAML_ROLE_MAP",
+        {
+            "urn:dk:kommune:eftervaern:privilege:jobformidler": "jobformidler",
+            "urn:dk:kommune:eftervaern:privilege:leder": "supervisor",
+            "urn:dk:kommune:eftervaern:privilege:admin": "admin",
+        },
+    )
+    SAML_TEAM_MAP = _env_json(
+        "SAML_TEAM_MAP",
+        {"urn:dk:kommune:eftervaern:team:virksomhedsteamet": "Jobcenter Demo – Virksomhedsteamet"},
+    )
+    # A person the IdP vouches for who has no account here: "pending" makes an account an administrator
+    # completes and switches on; "refuse" lets only people with an account in.
+    SAML_UNKNOWN_USERS = os.environ.get("SAML_UNKNOWN_USERS", "pending")
 
     # Summaries by e-mail, the fallback channel the municipality configures.
     # Off ("0") where the municipality does not allow e-mail for summaries: nothing is planned or sent,
@@ -172,10 +224,18 @@ class TestConfig(Config):
     DIGITAL_POST_URL = None
     # A fixed key, so no test writes one into instance/.
     CPR_ENCRYPTION_KEY = "4Vh3mF0cqLQyNq8p2b5bqgK1Z3b9g8yU0Yk7b0n3bXo="
+    # The tests that need single sign-on switch it on with their own test IdP (tests/saml_helpers.py).
+    SAML_ENABLED = False
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    # Single sign-on only where the municipality has named its IdP (never the development test IdP).
+    SAML_ENABLED = Config.SAML_ENABLED and bool(
+        os.environ.get("SAML_IDP_METADATA_URL") or os.environ.get("SAML_IDP_METADATA_FILE")
+    )
+    SAML_ROLE_MAP = _env_json("SAML_ROLE_MAP", {})
+    SAML_TEAM_MAP = _env_json("SAML_TEAM_MAP", {})
 
     @classmethod
     def check(cls) -> None:
@@ -198,3 +258,11 @@ class ProductionConfig(Config):
             check_keys(cls.CPR_ENCRYPTION_KEY)
         except CprKeyError as exc:
             raise RuntimeError(str(exc)) from exc
+        if not cls.PASSWORD_LOGIN_ENABLED and not cls.SAML_ENABLED:
+            raise RuntimeError(
+                "PASSWORD_LOGIN_ENABLED=0 needs single sign-on (SAML_IDP_METADATA_URL or _FILE)."
+            )
+        if cls.SAML_UNKNOWN_USERS not in ("pending", "refuse"):
+            raise RuntimeError("SAML_UNKNOWN_USERS must be 'pending' or 'refuse'.")
+        if not set(cls.SAML_ROLE_MAP.values()) <= {"jobformidler", "supervisor", "admin"}:
+            raise RuntimeError("SAML_ROLE_MAP's values must be jobformidler, supervisor or admin.")

@@ -143,6 +143,8 @@ def update_user(
     user.role = role
     user.team = team
     user.is_active_account = active
+    # Switching on an account made by a first single sign-on is the administrator's approval of it.
+    user.awaiting_approval = user.awaiting_approval and not active
     user.email = email or None
     user.phone = phone or None
     record_account_change(AuditAction.UPDATE, user, by)

@@ -36,7 +36,9 @@ def _teams() -> list[Team]:
 
 def _users_page(team_form: TeamForm | None = None, status: int = 200) -> ResponseReturnValue:
     teams = _teams()
-    all_users = db.session.scalars(sa.select(User).order_by(User.full_name)).all()
+    # Accounts waiting for approval first: someone is waiting to start work.
+    order = (User.awaiting_approval.desc(), User.full_name)
+    all_users = db.session.scalars(sa.select(User).order_by(*order)).all()
     counts = caseload_counts([u.id for u in all_users if u.role == Role.JOBFORMIDLER])
     return (
         render_template(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
 from app.core.timeutil import epoch_seconds
 from app.extensions import db, login_manager
@@ -56,10 +56,10 @@ def end_idle_session() -> Response | None:
     now = epoch_seconds()
     last_seen = session.get("last_seen", now)
     if now - last_seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
-        logout_user()
-        session.clear()
+        from app.auth.services import log_out
+
         # Only the page copies go: visits the user has not yet sent stay for the next log-in.
-        session["wipe_device"] = "pages"
+        log_out("pages")
         flash(_("You were logged out after a period of inactivity. Log in again."), "info")
         return unauthorized()
     session["last_seen"] = now

@@ -15,7 +15,7 @@ from app.models.placement import (
     ScheduledVisit,
     ScheduledVisitStatus,
 )
-from app.models.user import LoginAttempt, Role, Team, User
+from app.models.user import LoginAttempt, Role, SamlRequest, Team, User
 from app.models.visit import (
     ConvertAnswer,
     Delivery,
@@ -52,6 +52,7 @@ __all__ = [
     "PlacementStatus",
     "Purpose",
     "Role",
+    "SamlRequest",
     "ScheduledVisit",
     "ScheduledVisitStatus",
     "Signature",

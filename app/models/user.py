@@ -49,6 +49,12 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     # The secret in the user's personal calendar feed URL; renewing it invalidates the old URL.
     calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # The identity provider's stable identifier of the person (OIOSAML's persistent UUID, else the
+    # persistent NameID), set at their first single sign-on; later log-ins find the account by it.
+    sso_subject: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    # Made by a first single sign-on of someone unknown: off until an administrator completes and
+    # switches the account on.
+    awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = created_at_column()
 
     team: Mapped[Team | None] = relationship(back_populates="members")
@@ -78,4 +84,23 @@ class LoginAttempt(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     succeeded: Mapped[bool]
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    # "password" or "sso"; for a refused single sign-on, why (app.auth.saml.Refusal).
+    method: Mapped[str] = mapped_column(sa.String(16), default="password", server_default="password")
+    reason: Mapped[str | None] = mapped_column(sa.String(32))
     at: Mapped[datetime] = created_at_column()
+
+
+class SamlRequest(db.Model):
+    """An authentication request sent to the IdP and not yet answered.
+
+    Kept in the database, not the session: the IdP's answer is a cross-site POST, which does not carry a
+    SameSite=Lax session cookie. An answer is accepted once, for a request made here in the last
+    SAML_REQUEST_MINUTES; that refuses replayed and unsolicited responses whichever browser sends them.
+    """
+
+    __tablename__ = "saml_requests"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    next_url: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = created_at_column()
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
