@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 # Debian packages: what the app needs to run (venv, PDF fonts and font subsetting), and what the tests add.
 RUN_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core
-TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils postgresql
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils postgresql redis-server
 export FLASK_APP := app:create_app
 
 .PHONY: help run test test-sqlite test-postgres lint translations run-deps system-deps clean

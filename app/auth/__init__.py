@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import Flask, Response, flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
+from app.auth import sessions
 from app.extensions import db, login_manager
 from app.models import User
+from app.models.base import utcnow
 
 
 @login_manager.user_loader
@@ -29,6 +29,11 @@ def unauthorized() -> Response:
     """Full pages go to the log-in page; htmx and API callers get 401 so they can keep their data."""
     login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
     if _wants_json():
+        if session.get("session_ended"):
+            # Ended on the server (log-out elsewhere, a new password, "log out on all devices"): the
+            # device wipes what it keeps, except visits not yet sent, which wait for its user's log-in.
+            message = _("Your session was ended. Log in again.")
+            return jsonify(error="session_ended", message=message), 401
         return jsonify(error="unauthorized", message=_("Your session has ended. Log in again.")), 401
     if request.htmx:
         response = Response(status=401)
@@ -44,21 +49,24 @@ def end_idle_session() -> Response | None:
         return None
     from flask import current_app
 
-    now = int(time.time())
+    now = int(utcnow().timestamp())
     last_seen = session.get("last_seen", now)
     if now - last_seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
         logout_user()
-        session.clear()
+        sessions.end_current()
         # Only the page copies go: visits the user has not yet sent stay for the next log-in.
         session["wipe_device"] = "pages"
         flash(_("You were logged out after a period of inactivity. Log in again."), "info")
         return unauthorized()
-    session["last_seen"] = now
+    if now - last_seen >= 30 or "last_seen" not in session:
+        # Not every request: each change is a write to the session store.
+        session["last_seen"] = now
     session.permanent = True
     return None
 
 
 def init_app(app: Flask) -> None:
+    sessions.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Log in to see this page.")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, session
 from flask_babel import gettext as _
+from flask_login import login_user, logout_user
 
 from app.audit.services import record_account_change
+from app.auth import sessions
 from app.extensions import db
 from app.models import AuditAction, LoginAttempt, User
 from app.models.base import utcnow
@@ -35,6 +39,19 @@ def verify_password(user: User, password: str) -> bool:
         return _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+_dummy_hashes: dict[bool, str] = {}
+
+
+def _spend_a_verification(password: str) -> None:
+    """Verify against a hash of nothing, as long as a real check takes: an unknown user name must not
+    answer faster than a known one, or names could be found by timing."""
+    fast = bool(current_app.config.get("PASSWORD_HASH_FAST"))
+    if fast not in _dummy_hashes:
+        _dummy_hashes[fast] = _current_hasher().hash(secrets.token_urlsafe(16))
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _hasher.verify(_dummy_hashes[fast], password)
 
 
 class LoginError(enum.Enum):
@@ -90,6 +107,8 @@ def authenticate(username: str, password: str, ip_address: str | None = None) ->
         db.session.commit()
         return LoginResult(error=LoginError.LOCKED, locked_until=user.locked_until)
 
+    if user is None:
+        _spend_a_verification(password)
     if user is None or not user.is_active or not verify_password(user, password):
         attempt(False)
         db.session.flush()
@@ -127,7 +146,9 @@ def password_problem(password: str, username: str | None = None) -> str | None:
 
 
 def set_password(user: User, password: str, by: User | None = None) -> None:
-    """A new password (by an administrator, or the user: `by`); it also lifts a lock-out."""
+    """A new password (by an administrator, or the user: `by`); it also lifts a lock-out, and ends the
+    user's sessions on other devices (all of them when someone else set it): whoever knew the old
+    password may have logged in with it."""
     problem = password_problem(password, user.username)
     if problem:
         raise PasswordRejected(problem)
@@ -136,6 +157,34 @@ def set_password(user: User, password: str, by: User | None = None) -> None:
     user.failures_reset_at = utcnow()
     record_account_change(AuditAction.UPDATE, user, by or user)
     db.session.commit()
+    sessions.end_sessions_of(user.id, "password", keep_current=by is None or by.id == user.id)
+
+
+def log_in(user: User) -> None:
+    """Start the session of an authenticated user (password or SAML log-in): a new session id, so that
+    an id known before the log-in is worth nothing, and nothing kept from before."""
+    session.clear()
+    sessions.regenerate()
+    login_user(user)
+    session["last_seen"] = int(utcnow().timestamp())
+    session.permanent = True
+
+
+def log_out() -> None:
+    """End the present session on the server (a copy of its cookie no longer opens anything); the next
+    page tells the device to wipe what it keeps for the user."""
+    logout_user()
+    sessions.end_current()
+    session["wipe_device"] = "all"
+
+
+def end_all_sessions(user: User, by: User) -> int:
+    """An administrator logs a user out on all devices (a lost or stolen phone); logged as an account
+    change. The devices wipe what they keep at their next contact."""
+    ended = sessions.end_sessions_of(user.id, "admin")
+    record_account_change(AuditAction.UPDATE, user, by)
+    db.session.commit()
+    return ended
 
 
 def unlock(user: User, by: User | None = None) -> None:

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
+from app.auth import sessions
 from app.auth.forms import LoginForm, OwnPasswordForm
-from app.auth.services import LoginError, PasswordRejected, authenticate, set_password, verify_password
+from app.auth.services import (
+    LoginError,
+    PasswordRejected,
+    authenticate,
+    log_in,
+    log_out,
+    set_password,
+    verify_password,
+)
 from app.core.limits import login_attempts
 
 bp = Blueprint("auth", __name__)
@@ -36,10 +44,7 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         result = authenticate(form.username.data, form.password.data, request.remote_addr)
         if result.user is not None:
-            session.clear()
-            login_user(result.user)
-            session["last_seen"] = int(time.time())
-            session.permanent = True
+            log_in(result.user)
             return redirect(_safe_next(request.args.get("next")), code=303)
         if result.error is LoginError.LOCKED:
             form.form_errors.append(
@@ -61,9 +66,7 @@ def login() -> ResponseReturnValue:
 @login_required
 def logout() -> ResponseReturnValue:
     """Log out and forget the session."""
-    logout_user()
-    session.clear()
-    session["wipe_device"] = "all"  # the next page clears what this device kept for the user
+    log_out()
     flash(_("You are logged out."), "success")
     return redirect(url_for("auth.login"), code=303)
 
@@ -86,3 +89,25 @@ def change_password() -> ResponseReturnValue:
                 return redirect(url_for("core.index"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/password.html", form=form), status
+
+
+@bp.get("/konto/enheder")
+@login_required
+def devices() -> ResponseReturnValue:
+    """The user's own active sessions: which device, last used; each can be ended."""
+    found = sessions.sessions_of(current_user.id)
+    current = sessions.current_key()
+    return render_template("auth/devices.html", sessions=found, current=current, label=sessions.device_label)
+
+
+@bp.post("/konto/enheder/<public_id>/log-ud")
+@login_required
+def end_device(public_id: str) -> ResponseReturnValue:
+    """End one of the user's other sessions (a phone left somewhere); the present one is the log-out."""
+    current = sessions.current_key()
+    if current and current.startswith(public_id):
+        abort(400)
+    if not sessions.end_session_of(current_user.id, public_id, "user"):
+        abort(404)
+    flash(_("The device was logged out."), "success")
+    return redirect(url_for("auth.devices"), code=303)
