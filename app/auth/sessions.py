@@ -62,53 +62,61 @@ class SessionStore(Protocol):
 
 
 class DatabaseStore:
-    """Sessions in the app's own database: one row each. The writes run on the request's database
-    session after the view has finished (its uncommitted changes are rolled back first, as the request's
-    teardown would have done), so a session write never commits a view's half-done work."""
+    """Sessions in the app's own database: one row each, read and written on a connection of their own,
+    so that a session write never commits (or rolls back, or expires) the request's own work."""
 
     table = UserSession.__table__
 
+    @staticmethod
+    def _writing() -> sa.engine.Connection:
+        # SQLite locks the whole file for a writer: a request that left a write uncommitted (it will be
+        # rolled back at teardown) would block this connection, so roll it back now.
+        if db.engine.dialect.name == "sqlite" and db.session().in_transaction():
+            dbapi = db.session.connection().connection.dbapi_connection
+            if getattr(dbapi, "in_transaction", False):
+                db.session.rollback()
+        return db.engine.begin()
+
     def load(self, key: str) -> StoredSession | None:
-        row = db.session.execute(sa.select(self.table).where(self.table.c.key == key)).mappings().first()
-        db.session.commit()  # no transaction held open by reading the session
+        with db.engine.connect() as conn:
+            row = conn.execute(sa.select(self.table).where(self.table.c.key == key)).mappings().first()
         return StoredSession(**row) if row else None
 
     def save(self, stored: StoredSession) -> None:
-        db.session.rollback()
         values = asdict(stored)
-        updated = db.session.execute(
-            sa.update(self.table).where(self.table.c.key == stored.key).values(**values)
-        )
-        if updated.rowcount == 0:
-            db.session.execute(sa.insert(self.table).values(**values))
-        db.session.commit()
+        with self._writing() as conn:
+            updated = conn.execute(
+                sa.update(self.table).where(self.table.c.key == stored.key).values(**values)
+            )
+            if updated.rowcount == 0:
+                conn.execute(sa.insert(self.table).values(**values))
 
     def forget(self, key: str) -> None:
-        db.session.execute(sa.delete(self.table).where(self.table.c.key == key))
-        db.session.commit()
+        with self._writing() as conn:
+            conn.execute(sa.delete(self.table).where(self.table.c.key == key))
 
     def end(self, key: str, reason: str, keep_until: datetime) -> None:
-        db.session.execute(
-            sa.update(self.table)
-            .where(self.table.c.key == key, self.table.c.ended_at.is_(None))
-            .values(ended_at=utcnow(), ended_reason=reason, expires_at=keep_until, data="{}")
-        )
-        db.session.commit()
+        with self._writing() as conn:
+            conn.execute(
+                sa.update(self.table)
+                .where(self.table.c.key == key, self.table.c.ended_at.is_(None))
+                .values(ended_at=utcnow(), ended_reason=reason, expires_at=keep_until, data="{}")
+            )
 
     def of_user(self, user_id: int) -> list[StoredSession]:
-        rows = db.session.execute(
-            sa.select(self.table).where(
-                self.table.c.user_id == user_id,
-                self.table.c.ended_at.is_(None),
-                self.table.c.expires_at > utcnow(),
-            )
-        ).mappings()
-        return [StoredSession(**row) for row in rows]
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(self.table).where(
+                    self.table.c.user_id == user_id,
+                    self.table.c.ended_at.is_(None),
+                    self.table.c.expires_at > utcnow(),
+                )
+            ).mappings()
+            return [StoredSession(**row) for row in rows]
 
     def purge(self, now: datetime) -> int:
-        deleted = db.session.execute(sa.delete(self.table).where(self.table.c.expires_at <= now))
-        db.session.commit()
-        return deleted.rowcount
+        with self._writing() as conn:
+            return conn.execute(sa.delete(self.table).where(self.table.c.expires_at <= now)).rowcount
 
 
 class RedisStore:

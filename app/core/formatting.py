@@ -22,9 +22,18 @@ def select_locale() -> str:
     return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _date(value: date | datetime, pattern: str) -> str:
+    try:
+        return format_date(value, pattern)
+    except OverflowError:
+        # Within hours of year 1 or 9999 (stored before dates were checked) a time has no local day:
+        # write its UTC day, so that the page showing it still opens.
+        return format_date(value.date() if isinstance(value, datetime) else value, pattern)
+
+
 def date_short(value: date | datetime | None) -> str:
     """23.11.2026"""
-    return "" if value is None else format_date(value, "dd.MM.yyyy")
+    return "" if value is None else _date(value, "dd.MM.yyyy")
 
 
 def date_long(value: date | datetime | None) -> str:
@@ -32,7 +41,7 @@ def date_long(value: date | datetime | None) -> str:
     if value is None:
         return ""
     pattern = "EEEE 'd.' d. MMMM y" if str(get_locale()) == "da" else "EEEE d MMMM y"
-    return format_date(value, pattern)
+    return _date(value, pattern)
 
 
 def date_weekday(value: date | None) -> str:
@@ -52,13 +61,20 @@ def iso_date_short(value: str | None) -> str:
     return date_short(date.fromisoformat(value)) if value else ""
 
 
+def _datetime(value: datetime, pattern: str) -> str:
+    try:
+        return format_datetime(value, pattern)
+    except OverflowError:  # see _date: odd stored times are written in UTC
+        return format_datetime(value, pattern, rebase=False)
+
+
 def datetime_short(value: datetime | None) -> str:
     """23.11.2026 14:05, 24-hour clock in the municipality's time zone."""
-    return "" if value is None else format_datetime(value, "dd.MM.yyyy HH:mm")
+    return "" if value is None else _datetime(value, "dd.MM.yyyy HH:mm")
 
 
 def time_short(value: datetime | None) -> str:
-    return "" if value is None else format_datetime(value, "HH:mm")
+    return "" if value is None else _datetime(value, "HH:mm")
 
 
 def week_number(value: date) -> int:

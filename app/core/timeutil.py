@@ -27,4 +27,9 @@ def local_date(value: datetime | str | None) -> date | None:
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(zone()).date()
+    try:
+        return value.astimezone(zone()).date()
+    except OverflowError:
+        # A time within hours of year 1 or 9999 (stored before dates were checked) has no local day
+        # inside the calendar; its UTC day stands in, so that pages showing it still open.
+        return value.date()
