@@ -454,3 +454,9 @@ def test_12_the_description_documents_every_error_status():
     assert {"400", "401", "403", "404", "409", "413", "422", "429"} <= set(put)
     error = spec()["components"]["schemas"]["Error"]
     assert set(error["required"]) == {"error", "message"}
+
+
+def test_2_a_huge_id_in_a_page_url_is_404(client, mine):
+    """Does a page URL with an id beyond the database's integers answer 404 instead of 500?"""
+    for url in ("/borgere/99999999999999999999", f"/forloeb/{2**63}", f"/borgere/{2**31}"):
+        assert client.get(url).status_code == 404, url
