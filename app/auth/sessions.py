@@ -85,10 +85,16 @@ class DatabaseStore:
     def save(self, stored: StoredSession) -> None:
         values = asdict(stored)
         with self._writing() as conn:
+            # A request that was under way when its session was ended must not bring it back.
             updated = conn.execute(
-                sa.update(self.table).where(self.table.c.key == stored.key).values(**values)
+                sa.update(self.table)
+                .where(self.table.c.key == stored.key, self.table.c.ended_at.is_(None))
+                .values(**values)
             )
-            if updated.rowcount == 0:
+            if updated.rowcount:
+                return
+            exists = conn.execute(sa.select(self.table.c.key).where(self.table.c.key == stored.key)).first()
+            if exists is None:
                 conn.execute(sa.insert(self.table).values(**values))
 
     def forget(self, key: str) -> None:
@@ -155,6 +161,8 @@ class RedisStore:
 
     def save(self, stored: StoredSession) -> None:
         name = self._name(stored.key)
+        if stored.ended_at is None and self.redis.hget(name, "ended_at") not in (None, "null"):
+            return  # ended while this request was under way: it stays ended
         seconds = max(1, int((stored.expires_at - utcnow()).total_seconds()))
         with self.redis.pipeline() as pipe:
             pipe.hset(name, mapping=self._encode(stored))

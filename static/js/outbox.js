@@ -70,6 +70,8 @@
       return { attention: true };
     }
     if (response.status === 401 || response.status === 403) {
+      // Ended on the server (a lost phone): wipe what the device keeps, except what waits to be sent.
+      if (data.error === "session_ended" && window.eftervaernWipeEnded) await window.eftervaernWipeEnded();
       loginNeeded = true;
       document.dispatchEvent(new CustomEvent("outbox:login"));
       return { stop: true };

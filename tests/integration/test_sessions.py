@@ -234,3 +234,26 @@ class TestInRedis:
         assert _opens_citizens(phone)
         assert admin.post(f"/admin/brugere/{mette.id}/log-ud").status_code == 303
         assert not _opens_citizens(phone)
+
+    def test_a_late_save_does_not_bring_an_ended_session_back(self, app, client):
+        """In Redis too: does a request under way when the session ends leave it ended?"""
+        from app.auth import sessions
+
+        mette = make_user(username="mette")
+        _login(client, "mette")
+        stored = sessions.store().of_user(mette.id)[0]
+        sessions.end_sessions_of(mette.id, "admin")
+        sessions.store().save(stored)
+        assert not _opens_citizens(client)
+
+
+def test_a_request_under_way_when_the_session_ends_does_not_bring_it_back(app, client):
+    """If a request that loaded the session before it was ended saves it afterwards, does it stay ended?"""
+    from app.auth import sessions
+
+    mette = make_user(username="mette")
+    _login(client, "mette")
+    stored = sessions.store().of_user(mette.id)[0]
+    sessions.end_sessions_of(mette.id, "admin")
+    sessions.store().save(stored)  # the late request writes back what it loaded
+    assert not _opens_citizens(client)
