@@ -88,8 +88,12 @@ def unlock_user(username: str) -> None:
 
 @click.command("retention")
 def retention() -> None:
-    """Delete access-log events older than AUDIT_RETENTION_DAYS (run daily from cron)."""
+    """Delete access-log events older than AUDIT_RETENTION_DAYS, and sessions past their time (run
+    daily from cron)."""
     from app.audit.services import purge_expired
+    from app.auth import sessions
+    from app.models.base import utcnow
 
     days = current_app.config["AUDIT_RETENTION_DAYS"]
     click.echo(f"Deleted {purge_expired(days)} access-log events older than {days} days.")
+    click.echo(f"Deleted {sessions.store().purge(utcnow())} expired sessions.")

@@ -257,3 +257,9 @@ def test_a_request_under_way_when_the_session_ends_does_not_bring_it_back(app, c
     sessions.end_sessions_of(mette.id, "admin")
     sessions.store().save(stored)  # the late request writes back what it loaded
     assert not _opens_citizens(client)
+
+
+def test_flask_retention_purges_sessions(app):
+    """Does the daily `flask retention` also delete expired sessions and old tombstones?"""
+    result = app.test_cli_runner().invoke(args=["retention"])
+    assert result.exit_code == 0 and "expired sessions" in result.output
