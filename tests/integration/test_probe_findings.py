@@ -363,6 +363,8 @@ def test_10_production_sends_hsts_and_keeps_the_strict_csp(monkeypatch, database
     monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", database_url)
     production = create_app(ProductionConfig)
     response = production.test_client().get("/ping")
+    with production.app_context():
+        db.engine.dispose()  # its own engine: no connection left for the garbage collector
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
 
@@ -431,6 +433,7 @@ def csrf_app(database_url, _schema):
     with app.app_context():
         yield app
         db.session.remove()
+        db.engine.dispose()
 
 
 def test_12_a_csrf_failure_on_the_api_answers_json(csrf_app, client):
