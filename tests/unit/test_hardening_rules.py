@@ -65,18 +65,19 @@ def test_an_id_is_a_whole_number_within_the_databases_integers(value, expected):
     assert parse_id(value) == expected
 
 
-def test_wrong_json_types_are_named_by_the_forms_field_names():
+def test_wrong_json_types_are_named_by_the_forms_field_names(app):
     """Are wrong types found at the top level, in answers and in actions, named as the form names them?"""
-    errors = visit_type_errors(
-        {
-            "placement_id": True,
-            "present": ["x"],
-            "paid_hours_per_week": 6.5,
-            "answers": {"attendance": {"rating": "good", "note": {"x": 1}}, "tasks": "good"},
-            "actions": [{"what": "ok"}, {"what": 3}, "x"],
-            "next_visit_date": None,
-        }
-    )
+    with app.test_request_context():
+        errors = visit_type_errors(
+            {
+                "placement_id": True,
+                "present": ["x"],
+                "paid_hours_per_week": 6.5,
+                "answers": {"attendance": {"rating": "good", "note": {"x": 1}}, "tasks": "good"},
+                "actions": [{"what": "ok"}, {"what": 3}, "x"],
+                "next_visit_date": None,
+            }
+        )
     assert set(errors) == {
         "placement_id",
         "present",
@@ -87,9 +88,10 @@ def test_wrong_json_types_are_named_by_the_forms_field_names():
     }
 
 
-def test_more_action_rows_than_the_limit_are_an_error():
+def test_more_action_rows_than_the_limit_are_an_error(app):
     rows = MultiDict({f"actions-{n}-what": "x" for n in range(31)})
-    assert "actions" in limit_errors(rows)
+    with app.test_request_context():
+        assert limit_errors(rows)["actions"] == ["Højst 30 aftalte handlinger."]
     assert limit_errors(MultiDict({f"actions-{n}-what": "x" for n in range(30)})) == {}
 
 
