@@ -43,6 +43,10 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     extensions.migrate.init_app(
         app, extensions.db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True
     )
+    from app.auth import api_session_required
+
+    # Before CSRFProtect's own hook: an API call with no session is told so (401), not "bad token" (400).
+    app.before_request(api_session_required)
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
     extensions.limiter.init_app(app)

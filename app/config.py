@@ -78,6 +78,8 @@ class Config:
     # The issuing CA certificates (PEM) up to the root, embedded in each seal so that a PDF reader can
     # build the chain to a root it trusts without looking anything up.
     SEAL_CHAIN_PATH = os.environ.get("SEAL_CHAIN_PATH") or None
+    # Where the self-signed development pair is made when no certificate is set (default: instance/seal).
+    SEAL_DEV_DIR = os.environ.get("SEAL_DEV_DIR") or None
     # A trusted timestamp (RFC 3161) in each seal, from the municipality's timestamp authority (PAdES B-T):
     # when the summary was sealed, attested by a third party rather than by this server's clock. The CA
     # file names the authorities /verify accepts timestamps from.
@@ -99,6 +101,13 @@ class Config:
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
+
+    # How long the device waits for any one answer of the sync API before it counts the request as a
+    # failed try (the outbox, signatures, "Forbered dagen"): a request held open must never hang a form.
+    SYNC_REQUEST_TIMEOUT_SECONDS = _env_int("SYNC_REQUEST_TIMEOUT_SECONDS", 20)
+    # "Forbered dagen" keeps at most this many pages of the jobformidler's own courses on the device
+    # (a page is some 20–60 kB; 150 pages stay well under 10 MB).
+    FIELD_PAGES_MAX = _env_int("FIELD_PAGES_MAX", 150)
 
     # Rate limits per client address on the endpoints that take guesses or uploads from anyone
     # (Flask-Limiter). In memory by default, which counts per server process; with several processes

@@ -8,7 +8,10 @@ const STATIC_CACHE = `${PREFIX}-static-${VERSION}`;
 const PAGES_CACHE = `${PREFIX}-pages-${VERSION}`;
 const PRECACHE = __PRECACHE__;
 const OFFLINE_PAGE = "/offline";
+const REQUEST_TIMEOUT = 20000; // no request of the worker's own may hang: after this it counts as failed
+const OUTBOX_LOCK = "eftervaern-outbox"; // the pages' send lock (static/js/outbox.js): one sender at a time
 importScripts("/static/vendor/idb.umd.js"); // IndexedDB for Background Sync, as the pages use it
+importScripts("/static/js/clock.js"); // the device's time with its offset, as the pages send it
 
 self.addEventListener("install", (event) => {
   // cache: "reload" skips the HTTP cache, so a new version never precaches an old file.
@@ -39,18 +42,25 @@ self.addEventListener("message", (event) => {
   if (event.data.type === "PREPARE_DAY") event.waitUntil(prepareDay(event.data.urls || [], event.ports[0]));
 });
 
+// fetch() with a deadline, for the requests the worker makes itself.
+function fetchWithin(url, options) {
+  return fetch(url, Object.assign({}, options, { signal: AbortSignal.timeout(REQUEST_TIMEOUT) }));
+}
+
 // --- Preparing the day ------------------------------------------------------------------------------
-// The home page names the pages the coming visits need (their forms, with the citizen's, the company's
-// and the course's data and the checklist version in them); they are fetched now, while there is network,
-// and kept with the other pages. Only the logged-in user's own caseload is ever named.
+// The home page names the pages the field needs, most needed first and within a stated bound: the coming
+// visits' forms, then the pages of the user's other active courses and their citizens; they are fetched
+// now, while there is network, and kept with the other pages. Only the user's own caseload is named.
 async function prepareDay(urls, port) {
   const cache = await caches.open(PAGES_CACHE);
   let kept = 0;
+  let bytes = 0; // said on the home page: how much the device keeps
   for (const url of urls) {
     if (new URL(url, self.location.origin).origin !== self.location.origin) continue;
     try {
-      const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+      const response = await fetchWithin(url, { credentials: "same-origin", cache: "no-store" });
       if (response.ok && !response.redirected && isCacheablePage(new Request(url), response)) {
+        bytes += (await response.clone().blob()).size;
         await cache.put(new Request(url), response);
         kept += 1;
       }
@@ -58,7 +68,7 @@ async function prepareDay(urls, port) {
       break; // the network went: what is kept so far stays
     }
   }
-  if (port) port.postMessage({ kept, total: urls.length });
+  if (port) port.postMessage({ kept, total: urls.length, bytes });
 }
 
 // --- Background Sync --------------------------------------------------------------------------------
@@ -80,15 +90,30 @@ async function syncOutbox() {
     windows.forEach((client) => client.postMessage({ type: "FLUSH_OUTBOX" }));
     return;
   }
+  // The same lock as the pages': a page that opens (or one the worker does not control) while the
+  // worker sends waits, and then finds the entries gone, instead of sending them a second time.
+  if (self.navigator.locks && self.navigator.locks.request) return self.navigator.locks.request(OUTBOX_LOCK, sendOutbox);
+  return sendOutbox();
+}
+
+async function sendOutbox() {
   if (!self.indexedDB || !(await indexedDB.databases()).some((info) => info.name === "eftervaern")) return;
   const database = await idb.openDB("eftervaern");
+  try {
+    await sendEntries(database);
+  } finally {
+    database.close(); // an open connection would hold up the wipe at log-out
+  }
+}
+
+async function sendEntries(database) {
   const entries = (await database.getAll("outbox"))
     .filter((e) => e.state === "pending")
     .sort((a, b) => a.createdAt - b.createdAt);
   if (!entries.length) return;
   // The token an entry was queued with belongs to the session of that moment; after a new log-in it is
   // stale. Ask for the present session's token (401 when logged out: the browser retries later).
-  const tokenResponse = await fetch("/api/v1/csrf-token", { credentials: "same-origin", headers: { "Accept": "application/json" } });
+  const tokenResponse = await fetchWithin("/api/v1/csrf-token", { credentials: "same-origin", headers: { "Accept": "application/json" } });
   if (tokenResponse.status === 401) {
     // Ended on the server (a lost phone): the pages kept here go now; the outbox waits for its user's
     // next log-in, and the next page wipes the rest (static/js/store.js, wipeEnded).
@@ -100,15 +125,24 @@ async function syncOutbox() {
   const held = new Set(entries.map((e) => e.uuid));
   for (const entry of entries) {
     if (entry.dependsOn && held.has(entry.dependsOn)) break;
-    const response = await fetch(entry.url, {
+    const response = await fetchWithin(entry.url, {
       method: "PUT",
       credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf, "Accept": "application/json", "Content-Type": entry.contentType },
+      headers: {
+        "X-CSRFToken": csrf,
+        "Accept": "application/json",
+        "Content-Type": entry.contentType,
+        "X-Device-Time": self.eftervaernDeviceTime(),
+      },
       body: entry.body,
     });
     if (!response.ok) throw new Error(`outbox entry answered ${response.status}`); // the browser retries
-    await database.delete("outbox", entry.uuid);
-    if (entry.draftKey) await database.delete("drafts", entry.draftKey);
+    // Only what was sent leaves: a newer version queued meanwhile (a page) stays.
+    const current = await database.get("outbox", entry.uuid);
+    if (current && current.createdAt === entry.createdAt) {
+      await database.delete("outbox", entry.uuid);
+      if (entry.draftKey) await database.delete("drafts", entry.draftKey);
+    }
     held.delete(entry.uuid);
   }
 }

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from app.auth import sessions
+from app.core.timeutil import epoch_seconds
 from app.extensions import db, login_manager
 from app.models import User
-from app.models.base import utcnow
 
 
 @login_manager.user_loader
@@ -43,13 +43,23 @@ def unauthorized() -> Response:
     return redirect(login_url)
 
 
+def api_session_required() -> Response | None:
+    """A write to the API without a session answers 401 JSON before the CSRF check runs: the CSRF
+    check would otherwise answer 400 for the missing session's token, and a device cannot tell that
+    from a bad request; a 401 tells it to ask the user to log in again, keeping what it holds."""
+    writes = request.method not in ("GET", "HEAD", "OPTIONS")
+    if writes and request.path.startswith("/api/") and not current_user.is_authenticated:
+        return unauthorized()
+    return None
+
+
 def end_idle_session() -> Response | None:
     """Log out a session that has been idle longer than SESSION_IDLE_MINUTES, judged on the server."""
     if request.endpoint in (None, "static") or not current_user.is_authenticated:
         return None
     from flask import current_app
 
-    now = int(utcnow().timestamp())
+    now = epoch_seconds()
     last_seen = session.get("last_seen", now)
     if now - last_seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
         logout_user()

@@ -17,6 +17,7 @@ from flask_login import login_user, logout_user
 
 from app.audit.services import record_account_change
 from app.auth import sessions
+from app.core.timeutil import epoch_seconds
 from app.extensions import db
 from app.models import AuditAction, LoginAttempt, User
 from app.models.base import utcnow
@@ -166,7 +167,7 @@ def log_in(user: User) -> None:
     session.clear()
     sessions.regenerate()
     login_user(user)
-    session["last_seen"] = int(utcnow().timestamp())
+    session["last_seen"] = epoch_seconds()
     session.permanent = True
 
 

@@ -176,6 +176,30 @@ def agenda(user: User, today: date, days_ahead: int = 7) -> Agenda:
     return result
 
 
+def field_courses(user: User) -> list[tuple[Placement, ScheduledVisit | None]]:
+    """The user's own followed-up courses, each with its next open planned visit (None if it has none),
+    the soonest first: what the device keeps for the field besides the coming week's visits."""
+    placements = db.session.scalars(
+        sa.select(Placement)
+        .join(Citizen, Placement.citizen_id == Citizen.id)
+        .where(Citizen.jobformidler_id == user.id, Placement.status.in_(FOLLOWED_UP))
+        .order_by(Placement.id)
+    ).all()
+    upcoming = db.session.scalars(
+        sa.select(ScheduledVisit)
+        .where(
+            ScheduledVisit.placement_id.in_([p.id for p in placements]),
+            ScheduledVisit.status == ScheduledVisitStatus.PLANNED,
+        )
+        .order_by(ScheduledVisit.due_date, ScheduledVisit.id)
+    ).all()
+    next_visit: dict[int, ScheduledVisit] = {}
+    for sv in upcoming:
+        next_visit.setdefault(sv.placement_id, sv)
+    courses = [(p, next_visit.get(p.id)) for p in placements]
+    return sorted(courses, key=lambda c: (c[1] is None, c[1].due_date if c[1] else date.max, c[0].id))
+
+
 def _last_visits(citizen_ids: list[int]) -> dict[int, date | None]:
     """The day of each citizen's latest visit."""
     if not citizen_ids:

@@ -45,7 +45,8 @@ def home() -> ResponseReturnValue:
     agenda = services.agenda(current_user, today)
     context = {
         "agenda": agenda,
-        "prepare_urls": _pages_for_the_field(agenda),
+        "prepare_urls": _pages_for_the_field(agenda, services.field_courses(current_user)),
+        "prepare_limit": current_app.config["FIELD_PAGES_MAX"],
         "rows": services.caseload(current_user),
         "search": "",
         "status": "",
@@ -55,14 +56,22 @@ def home() -> ResponseReturnValue:
     return render_template(fragment or "caseload/home.html", **context), VARY
 
 
-def _pages_for_the_field(agenda: services.Agenda) -> list[str]:
-    """What "Forbered dagen" keeps on the device: each coming visit's form and its course page, and the
-    page that shows what waits on the device."""
+def _pages_for_the_field(agenda: services.Agenda, courses: list) -> list[str]:
+    """What "Forbered dagen" keeps on the device, most needed first and at most FIELD_PAGES_MAX pages:
+    the page that shows what waits on the device; each coming visit's form, course page and citizen
+    page; then for each of the user's other followed-up courses (soonest next visit first) its course
+    page, its citizen's page and the form of its next planned visit."""
     urls: list[str] = [url_for("core.device")]
     for item in [*agenda.today, *agenda.overdue, *agenda.upcoming]:
         urls.append(url_for("visits.new", forloeb=item.placement.id, planlagt=item.visit.id))
         urls.append(url_for("placements.detail", placement_id=item.placement.id))
-    return list(dict.fromkeys(urls))
+        urls.append(url_for("caseload.citizen", citizen_id=item.placement.citizen_id))
+    for placement, planned in courses:
+        urls.append(url_for("placements.detail", placement_id=placement.id))
+        urls.append(url_for("caseload.citizen", citizen_id=placement.citizen_id))
+        if planned is not None:
+            urls.append(url_for("visits.new", forloeb=placement.id, planlagt=planned.id))
+    return list(dict.fromkeys(urls))[: current_app.config["FIELD_PAGES_MAX"]]
 
 
 @bp.route("/borgere")

@@ -118,6 +118,8 @@ def attempt(delivery: Delivery, *, now: datetime | None = None, user: User | Non
         delivery.next_attempt_at = None
         _mark_delivered(delivery.document)
     else:
+        # The technical detail is for the log (and the row); the page says it in Danish words.
+        current_app.logger.warning("Delivery %s (%s) failed: %s", delivery.id, delivery.channel, error)
         delivery.status = DeliveryStatus.FAILED
         delivery.last_error = error[:1000]
         delivery.next_attempt_at = None if switched_off else next_attempt_at(delivery.attempts, now)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -27,13 +29,33 @@ VARY = {"Vary": "HX-Request"}
 STATUS_BADGE = {DeliveryStatus.SENT: "badge-delivered", DeliveryStatus.PENDING: "badge-planned"}
 
 
+def readable_reason(error: str | None) -> str:
+    """Why a delivery failed, in words for the job broker: never an exception's text such as
+    "[Errno 111] Connection refused" (that detail is in the log). An SMTP reply keeps its code."""
+    error = error or ""
+    with force_locale("da"):
+        switched_off = _("E-mail is switched off in this installation.")
+    if error == switched_off:
+        return _("E-mail is switched off in this installation.")
+    if error.startswith("invalid address"):
+        return _("the e-mail address cannot be used")
+    code = re.match(r"([45])\d\d\b", error)
+    if code and code.group(1) == "5":
+        return _("the mail server refused the e-mail (%(code)s)", code=code.group(0))
+    if code:
+        return _("the mail server could not take the e-mail just now (%(code)s)", code=code.group(0))
+    if error == "timeout":
+        return _("the mail server did not answer in time")
+    return _("the mail server could not be reached")
+
+
 def status_text(delivery: Delivery) -> str:
     """ "Sendt 23.11.2026 14:05", "Fejlet: <reason>, nyt forsøg kl. 14:35" or "Venter"."""
     if delivery.status == DeliveryStatus.SENT:
         return _("Sent %(when)s", when=datetime_short(delivery.sent_at))
     if delivery.status == DeliveryStatus.PENDING:
         return _("Waiting")
-    reason = (delivery.last_error or "")[:160]
+    reason = readable_reason(delivery.last_error)
     retry = delivery.next_attempt_at
     if retry is None:
         return _("Failed: %(reason)s. No more automatic attempts.", reason=reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid as uuid_lib
 from typing import NoReturn
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
@@ -13,7 +14,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
 from app.auth.access import role_required
-from app.core.timeutil import local_today
+from app.core.timeutil import DeviceTime, local_today, parse_device_time
 from app.extensions import db
 from app.models import ChecklistTemplate, Role, SignerRole, Visit
 from app.placements.services import get_placement
@@ -41,6 +42,9 @@ def visit_json(visit: Visit) -> dict:
         "placement_id": visit.placement_id,
         "missing_signatures": [r.value for r in services.missing_roles(visit)],
         "url": url_for("visits.detail", visit_uuid=visit.uuid),
+        "performed_at": visit.performed_at.isoformat(),
+        "received_at": visit.received_at.isoformat() if visit.received_at else None,
+        "clock_skew_seconds": visit.clock_skew_seconds,
     }
 
 
@@ -61,6 +65,38 @@ def json_object() -> dict | None:
     """The request's JSON body if it is an object; None for anything else (a list, a number, not JSON)."""
     payload = request.get_json(silent=True)
     return payload if isinstance(payload, dict) else None
+
+
+def _device_time(value: object, field: str, errors: dict) -> DeviceTime | None:
+    """A time the device's clock gave in the body; absent from old clients, refused if unreadable."""
+    if value is None or value == "":
+        return None
+    try:
+        return parse_device_time(value)
+    except ValueError:
+        errors[field] = [_("The device's time could not be read (a time with its UTC offset was expected).")]
+        return None
+
+
+def _sent_at() -> DeviceTime | None:
+    """The device's clock as it sent this request (X-Device-Time): how far it is from the server's."""
+    try:
+        return parse_device_time(request.headers.get("X-Device-Time"))
+    except ValueError:
+        return None
+
+
+def _visit_clock(data) -> tuple[services.DeviceClock, dict]:
+    errors: dict = {}
+    started = _device_time(data.get("started_at"), "started_at", errors)
+    completed = _device_time(data.get("completed_at"), "completed_at", errors)
+    return services.DeviceClock(started=started, completed=completed, sent=_sent_at()), errors
+
+
+def _signature_clock(payload: dict) -> tuple[services.DeviceClock, dict]:
+    errors: dict = {}
+    drawn = _device_time(payload.get("signed_at"), "signed_at", errors)
+    return services.DeviceClock(completed=drawn, sent=_sent_at()), errors
 
 
 def _body() -> tuple[MultiDict | None, dict]:
@@ -101,9 +137,10 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     if template is None:
         return _invalid({"template_id": [_("Unknown checklist template.")]})
     form = visit_form_class(template)(formdata=data)
-    if not form.validate():
-        return _invalid(form.errors)
-    result = services.save_visit(visit_uuid, form, current_user, local_today())
+    clock, clock_errors = _visit_clock(data)
+    if not form.validate() or clock_errors:
+        return _invalid({**form.errors, **clock_errors})
+    result = services.save_visit(visit_uuid, form, current_user, local_today(), clock)
     if result.outcome == services.Outcome.NOT_FOUND:
         not_found()
     if result.outcome == services.Outcome.INVALID:
@@ -149,7 +186,7 @@ def put_signature(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
     visit = _own_visit_on_the_server(visit_uuid)
     payload = json_object()
     if payload is None:
-        return _invalid({"body": [_("The request body is not a JSON object.")]})
+        return _signature_invalid({"body": [_("The request body is not a JSON object.")]})
     return sign(visit, role, payload, via_token=False)
 
 
@@ -169,7 +206,24 @@ def _refused(visit: Visit, error: services.SignatureError) -> ResponseReturnValu
     message = str(services.SIGNATURE_MESSAGES[str(error)])
     if str(error) == "changed":
         return jsonify(error="changed", message=message, visit=visit_json(visit)), 409
-    return _invalid({"signature": [message]})
+    return _signature_invalid({"signature": [message]})
+
+
+def _signature_invalid(errors: dict) -> ResponseReturnValue:
+    """A refused signature says so: the device lists it as a signature, not as a visit not saved."""
+    return _invalid(errors, _("The signature could not be saved."))
+
+
+def _seen_hash(visit: Visit, payload: dict) -> str | None:
+    """The content the signer saw: the visit's hash as the signing page showed it, or, for a signature
+    given on the device before the visit reached the server, the visit form as the device held it then
+    (`signed_content`, form-encoded), hashed here the way the visit itself is."""
+    if payload.get("content_hash"):
+        return str(payload["content_hash"])
+    signed = payload.get("signed_content")
+    if isinstance(signed, str) and signed:
+        return services.hash_of_submitted(visit, MultiDict(parse_qsl(signed, keep_blank_values=True)))
+    return None
 
 
 @bp.put("/visits/<uuid:visit_uuid>/consents/<role>")
@@ -181,17 +235,26 @@ def put_consent(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
     try:
         signer = SignerRole(role)
     except ValueError:
-        return _invalid({"role": [_("Unknown signer.")]})
+        return _signature_invalid({"role": [_("Unknown signer.")]})
     payload = json_object()
     if payload is None:
-        return _invalid({"body": [_("The request body is not a JSON object.")]})
+        return _signature_invalid({"body": [_("The request body is not a JSON object.")]})
     fields = MultiDict({key: payload[key] for key in ("name", "note") if isinstance(payload.get(key), str)})
     # The same form as the visit page's; the API's CSRF check is the X-CSRFToken header (CSRFProtect).
     form = ConsentForm(formdata=fields, meta={"csrf": False})
-    if not form.validate():
-        return _invalid(form.errors)
+    clock, clock_errors = _signature_clock(payload)
+    if not form.validate() or clock_errors:
+        return _signature_invalid({**form.errors, **clock_errors})
     try:
-        result = services.record_consent(visit, signer, form.name.data, form.note.data, current_user)
+        result = services.record_consent(
+            visit,
+            signer,
+            form.name.data,
+            form.note.data,
+            current_user,
+            clock,
+            seen_hash=_seen_hash(visit, payload),
+        )
     except services.SignatureError as error:
         return _refused(visit, error)
     except services.SignatureRace:
@@ -217,13 +280,16 @@ def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseRet
     try:
         signer = SignerRole(role)
     except ValueError:
-        return _invalid({"role": [_("Unknown signer.")]})
+        return _signature_invalid({"role": [_("Unknown signer.")]})
     name = payload.get("name")
     name = name.strip() if isinstance(name, str) else ""
     if not name:
-        return _invalid({"name": [_("Write the signer's name.")]})
+        return _signature_invalid({"name": [_("Write the signer's name.")]})
     if len(name) > 120:
-        return _invalid({"name": [_("The name is too long.")]})
+        return _signature_invalid({"name": [_("The name is too long.")]})
+    clock, clock_errors = _signature_clock(payload)
+    if clock_errors:
+        return _signature_invalid(clock_errors)
     try:
         strokes, width, height = services.validate_strokes(
             payload.get("strokes"), payload.get("width"), payload.get("height")
@@ -238,7 +304,8 @@ def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseRet
             request.headers.get("User-Agent"),
             via_token,
             user=current_user if current_user.is_authenticated else None,
-            seen_hash=payload["content_hash"] if isinstance(payload.get("content_hash"), str) else None,
+            seen_hash=_seen_hash(visit, payload),
+            clock=clock,
         )
     except services.SignatureError as error:
         return _refused(visit, error)

@@ -12,17 +12,18 @@ import json
 import math
 import uuid as uuid_lib
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
 
 from app.audit import services as audit
 from app.checklists.services import published_template
-from app.core.timeutil import local_today, zone
+from app.core.timeutil import DeviceTime, device_local, local_now, local_today, zone
 from app.extensions import db
 from app.models import (
     FOLLOWED_UP,
@@ -42,7 +43,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.placements import services as placements
-from app.visits.forms import VisitFormBase
+from app.visits.forms import VisitFormBase, visit_form_class
 
 
 class Outcome(enum.StrEnum):
@@ -52,6 +53,28 @@ class Outcome(enum.StrEnum):
     CONFLICT = "conflict"  # 409: different content for a signed visit
     NOT_FOUND = "not_found"  # 404: the UUID is another caseload's visit, answered as if unknown
     INVALID = "invalid"  # 422
+
+
+@dataclass(frozen=True)
+class DeviceClock:
+    """What a device said about time in one request: when the visit was started and completed (or the
+    signature drawn) by its clock, and its clock when it sent the request (the X-Device-Time header)."""
+
+    started: DeviceTime | None = None
+    completed: DeviceTime | None = None
+    sent: DeviceTime | None = None
+
+    @property
+    def offset_minutes(self) -> int | None:
+        moment = self.completed or self.started or self.sent
+        return moment.offset_minutes if moment else None
+
+    def skew_seconds(self, received: datetime) -> int | None:
+        """The device's clock minus the server's, measured when the request arrived."""
+        return None if self.sent is None else round((self.sent.at - received).total_seconds())
+
+
+NO_CLOCK = DeviceClock()
 
 
 @dataclass
@@ -67,7 +90,7 @@ def _dec(value: Decimal | None) -> str | None:
 
 def content_of(form: VisitFormBase) -> dict[str, Any]:
     """The visit's content as canonical data: what the content hash is taken over."""
-    return {
+    content = {
         "placement_id": int(form.placement_id.data),
         "scheduled_visit_id": int(form.scheduled_visit_id.data) if form.scheduled_visit_id.data else None,
         "template_id": int(form.template_id.data),
@@ -84,23 +107,71 @@ def content_of(form: VisitFormBase) -> dict[str, Any]:
         "actions": form.cleaned_actions(),
         "next_visit_date": form.next_visit_date.data.isoformat() if form.next_visit_date.data else None,
     }
+    # Only when given, so that the hash of a visit from a client that sends no time stays what it was.
+    if form.performed_time.data is not None:
+        content["performed_time"] = form.performed_time.data.strftime("%H:%M")
+    return content
 
 
 def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _performed_at(day: date, existing: Visit | None) -> datetime:
-    """Noon local time on the visit's day, or the stored time if the day did not change."""
+# Stands for content that is not a valid visit of the course: it matches no visit's hash.
+NO_CONTENT = "invalid"
+
+
+def hash_of_submitted(visit: Visit, formdata: MultiDict) -> str:
+    """The content hash of the visit form exactly as the device held it when a signer signed it there
+    (before the visit reached the server), so that the signature binds to that content and not to
+    whatever the server holds when the signature arrives; NO_CONTENT if it is no valid visit of the
+    visit's course and template."""
+    form = visit_form_class(visit.template)(formdata=formdata)
+    if not form.validate() or _int_or_none(form.placement_id.data) != visit.placement_id:
+        return NO_CONTENT
+    if _int_or_none(form.template_id.data) != visit.template_id:
+        return NO_CONTENT
+    return content_hash(content_of(form))
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def performed_at(content: dict[str, Any], clock: DeviceClock, existing: Visit | None = None) -> datetime:
+    """When the visit took place: the day and time the jobformidler gave (by the device's clock), else
+    the moment the device started (or completed) the visit if that was on the day given, else the stored
+    time if the day is unchanged. Only a visit with no time at all (an old client's) is put at noon."""
+    day = date.fromisoformat(content["performed_on"])
+    offset = clock.offset_minutes
+    if content.get("performed_time"):
+        tz = timezone(timedelta(minutes=offset)) if offset is not None else zone()
+        return datetime.combine(day, time.fromisoformat(content["performed_time"]), tzinfo=tz)
+    for moment in (clock.started, clock.completed):
+        if moment is not None and moment.local.date() == day:
+            return moment.at
     if existing is not None and existing.performed_at.astimezone(zone()).date() == day:
         return existing.performed_at
     return datetime.combine(day, time(12, 0), tzinfo=zone())
 
 
-def _apply(visit: Visit, content: dict[str, Any]) -> None:
-    visit.performed_at = _performed_at(
-        date.fromisoformat(content["performed_on"]), visit if visit.id else None
-    )
+def _stamp(visit: Visit, clock: DeviceClock) -> None:
+    """Keep the device's times and the server's receipt of what the visit now says."""
+    received = utcnow()
+    if clock.started is not None and visit.started_at is None:
+        visit.started_at = clock.started.at
+    visit.completed_at = clock.completed.at if clock.completed is not None else received
+    if clock.offset_minutes is not None:
+        visit.device_utc_offset = clock.offset_minutes
+    visit.received_at = received
+    visit.clock_skew_seconds = clock.skew_seconds(received)
+
+
+def _apply(visit: Visit, content: dict[str, Any], clock: DeviceClock) -> None:
+    visit.performed_at = performed_at(content, clock, visit if visit.id else None)
     visit.kind = VisitKind(content["kind"])
     visit.on_site = content["on_site"]
     visit.present = content["present"] or None
@@ -176,8 +247,13 @@ def find(visit_uuid: str | uuid_lib.UUID) -> Visit | None:
     return db.session.scalar(sa.select(Visit).where(Visit.uuid == key))
 
 
-def save_visit(visit_uuid: uuid_lib.UUID, form: VisitFormBase, user: User, today: date) -> SaveResult:
-    """Store a completed visit idempotently (the caller has checked the user may use the placement)."""
+def save_visit(
+    visit_uuid: uuid_lib.UUID, form: VisitFormBase, user: User, today: date, clock: DeviceClock = NO_CLOCK
+) -> SaveResult:
+    """Store a completed visit idempotently (the caller has checked the user may use the placement).
+
+    The device's times (`clock`) are kept beside the content but are not part of it: a replay sent
+    later carries the same content and is recognised as the same visit."""
     placement = db.session.get(Placement, int(form.placement_id.data))
     errors = _check_references(form, placement, form.template) | date_errors(form, placement, today)
     if errors:
@@ -186,7 +262,7 @@ def save_visit(visit_uuid: uuid_lib.UUID, form: VisitFormBase, user: User, today
     digest = content_hash(content)
     existing = find(visit_uuid)
     if existing is not None:
-        return _save_existing(existing, content, digest, user, today)
+        return _save_existing(existing, content, digest, user, today, clock)
     visit = Visit(
         uuid=visit_uuid,
         placement=placement,
@@ -195,9 +271,9 @@ def save_visit(visit_uuid: uuid_lib.UUID, form: VisitFormBase, user: User, today
         scheduled_visit_id=content["scheduled_visit_id"],
         addendum_of=find(content["addendum_of"]) if content["addendum_of"] else None,
         state=VisitState.COMPLETED,
-        completed_at=utcnow(),
     )
-    _apply(visit, content)
+    _apply(visit, content, clock)
+    _stamp(visit, clock)
     db.session.add(visit)
     try:
         db.session.flush()
@@ -205,14 +281,16 @@ def save_visit(visit_uuid: uuid_lib.UUID, form: VisitFormBase, user: User, today
         # The same UUID arrived twice at once (two tabs, a retry racing the first request): the other
         # request stored it; answer as a replay of that.
         db.session.rollback()
-        return _save_existing(find(visit_uuid), content, digest, user, today)
+        return _save_existing(find(visit_uuid), content, digest, user, today, clock)
     _log(AuditAction.CREATE, visit, user)
     _after_save(visit, user, today)
     db.session.commit()
     return SaveResult(Outcome.CREATED, visit)
 
 
-def _save_existing(visit: Visit, content: dict, digest: str, user: User, today: date) -> SaveResult:
+def _save_existing(
+    visit: Visit, content: dict, digest: str, user: User, today: date, clock: DeviceClock
+) -> SaveResult:
     if visit.placement.citizen.jobformidler_id != user.id:
         # Another caseload's visit: the same answer as a UUID nobody has used, so that neither its
         # content nor its existence can be learnt by guessing or reusing UUIDs.
@@ -224,7 +302,8 @@ def _save_existing(visit: Visit, content: dict, digest: str, user: User, today: 
     if content["placement_id"] != visit.placement_id or content["template_id"] != visit.template_id:
         return SaveResult(Outcome.CONFLICT, visit)
     visit.scheduled_visit_id = content["scheduled_visit_id"]
-    _apply(visit, content)
+    _apply(visit, content, clock)
+    _stamp(visit, clock)
     _log(AuditAction.UPDATE, visit, user)
     _after_save(visit, user, today)
     db.session.commit()
@@ -356,11 +435,13 @@ def add_signature(
     via_token: bool = False,
     user: User | None = None,
     seen_hash: str | None = None,
+    clock: DeviceClock = NO_CLOCK,
 ) -> SignResult:
     """Store one role's signature (idempotent for the same drawing); the last required one signs the visit.
 
     `seen_hash` is the content hash of the summary the signer was shown, when the page knew it: a
-    signature for content that has changed since is refused ("changed")."""
+    signature for content that has changed since is refused ("changed"). `clock.completed` is when the
+    signature was drawn by the device's clock."""
     if role not in required_roles(visit) and role != SignerRole.JOBFORMIDLER:
         raise SignatureError("role")
     existing = next((s for s in visit.signatures if s.signer_role == role), None)
@@ -378,11 +459,10 @@ def add_signature(
         content_hash=visit.content_hash,
         strokes=strokes,
         svg=strokes_to_svg(strokes, width, height),
-        signed_at=utcnow(),
         device=(device or "")[:200] or None,
         via_token=via_token,
     )
-    return _store_signature(visit, signature, user)
+    return _store_signature(visit, signature, user, clock)
 
 
 class SignatureRace(Exception):
@@ -390,9 +470,14 @@ class SignatureRace(Exception):
     once, a device's retry racing the first send); this one's was rolled back."""
 
 
-def _store_signature(visit: Visit, signature: Signature, user: User | None) -> SignResult:
-    """Add a new signature; the last one a visit requires signs it, and closes its unused signing links
-    (their summary must not be shown any more)."""
+def _store_signature(visit: Visit, signature: Signature, user: User | None, clock: DeviceClock) -> SignResult:
+    """Add a new signature with its device time and receipt; the last one a visit requires signs it, and
+    closes its unused signing links (their summary must not be shown any more)."""
+    received = utcnow()
+    signature.signed_at = clock.completed.at if clock.completed is not None else received
+    signature.device_utc_offset = clock.offset_minutes
+    signature.received_at = received
+    signature.clock_skew_seconds = clock.skew_seconds(received)
     db.session.add(signature)
     try:
         db.session.flush()
@@ -402,7 +487,8 @@ def _store_signature(visit: Visit, signature: Signature, user: User | None) -> S
     now_signed = False
     if not missing_roles(visit):
         visit.state = VisitState.SIGNED
-        visit.signed_at = utcnow()
+        # Signed when the last signature was given, by the signers' own clocks.
+        visit.signed_at = max(s.signed_at for s in visit.signatures)
         now_signed = True
         db.session.execute(
             sa.update(SigningToken)
@@ -418,10 +504,19 @@ def _store_signature(visit: Visit, signature: Signature, user: User | None) -> S
     return SignResult(Outcome.CREATED, signature, now_signed)
 
 
-def record_consent(visit: Visit, role: SignerRole, name: str, note: str, user: User) -> SignResult:
+def record_consent(
+    visit: Visit,
+    role: SignerRole,
+    name: str,
+    note: str,
+    user: User,
+    clock: DeviceClock = NO_CLOCK,
+    seen_hash: str | None = None,
+) -> SignResult:
     """A signer who cannot draw a signature consents another way (orally after the summary was read
     aloud, say); the jobformidler records how, and that stands in for the drawing. Idempotent like a
-    drawn signature: the same record again is UNCHANGED, a different one CONFLICT."""
+    drawn signature: the same record again is UNCHANGED, a different one CONFLICT. `seen_hash` as for
+    add_signature."""
     if role not in required_roles(visit):
         raise SignatureError("role")
     name, note = name.strip(), note.strip()
@@ -431,6 +526,8 @@ def record_consent(visit: Visit, role: SignerRole, name: str, note: str, user: U
         return SignResult(Outcome.UNCHANGED if same else Outcome.CONFLICT, existing)
     if visit.state != VisitState.COMPLETED:
         raise SignatureError("state")
+    if seen_hash and seen_hash != visit.content_hash:
+        raise SignatureError("changed")
     signature = Signature(
         visit=visit,
         signer_role=role,
@@ -440,9 +537,8 @@ def record_consent(visit: Visit, role: SignerRole, name: str, note: str, user: U
         svg="",
         consent_note=note,
         recorded_by=user,
-        signed_at=utcnow(),
     )
-    return _store_signature(visit, signature, user)
+    return _store_signature(visit, signature, user, clock)
 
 
 def withdraw_signatures(visit: Visit, user: User) -> list[str]:
@@ -479,7 +575,7 @@ def initial_data(placement: Placement, sv: ScheduledVisit | None, template: Chec
     """What a new visit's form starts with: today, who is usually present, the hours as last reported,
     and the plan's following visit as the next visit date."""
     reported = [v for v in placement.visits if v.paid_hours_per_week is not None]
-    latest = max(reported, key=lambda v: v.performed_at, default=None)
+    latest = max(reported, key=Visit.sort_key, default=None)
     source = latest or placement
     planned = sorted(
         (s for s in placement.scheduled_visits if s.status == ScheduledVisitStatus.PLANNED and s is not sv),
@@ -495,6 +591,7 @@ def initial_data(placement: Placement, sv: ScheduledVisit | None, template: Chec
         "scheduled_visit_id": sv.id if sv else "",
         "template_id": template.id,
         "performed_on": today,
+        "performed_time": local_now().time().replace(second=0, microsecond=0),
         "present": ", ".join(present),
         "paid_hours_per_week": source.paid_hours_per_week,
         "internship_hours_per_week": source.internship_hours_per_week,
@@ -509,7 +606,8 @@ def data_of(visit: Visit) -> dict:
         "scheduled_visit_id": visit.scheduled_visit_id or "",
         "template_id": visit.template_id,
         "addendum_of": str(visit.addendum_of.uuid) if visit.addendum_of else "",
-        "performed_on": visit.performed_at.astimezone(zone()).date(),
+        "performed_on": device_local(visit.performed_at, visit.device_utc_offset).date(),
+        "performed_time": device_local(visit.performed_at, visit.device_utc_offset).time(),
         "kind": visit.kind.value,
         "on_site": visit.on_site,
         "present": visit.present or "",

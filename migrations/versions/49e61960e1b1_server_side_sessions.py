@@ -1,7 +1,7 @@
 """Server-side sessions (user_sessions): listed and ended per user; ended ones kept as tombstones
 
 Revision ID: 49e61960e1b1
-Revises: d5f9b2c3a4e6
+Revises: e7a3c9d1f2b4
 Create Date: 2026-12-01 22:41:34.197270
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '49e61960e1b1'
-down_revision = 'd5f9b2c3a4e6'
+down_revision = 'e7a3c9d1f2b4'
 branch_labels = None
 depends_on = None
 

@@ -2,6 +2,41 @@
 (function () {
   "use strict";
 
+  // fetch() with a deadline: no request of the outbox, the signatures or the sync code may hang for
+  // ever (a connection held open by a proxy or a dying server). After the deadline it rejects like a
+  // network failure, and the caller counts it as a failed try.
+  window.eftervaernFetch = function (url, options) {
+    const ms = Number((document.body && document.body.dataset.requestTimeout) || 20000);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), ms);
+    return fetch(url, Object.assign({}, options, { signal: controller.signal }))
+      .then(async function (response) {
+        // The deadline covers the body too: a server may send the headers and then stall.
+        const text = await response.text();
+        return { ok: response.ok, status: response.status, json: () => Promise.resolve(text).then(JSON.parse) };
+      })
+      .finally(() => clearTimeout(timer));
+  };
+
+  // Forms that only a script may send (the visit, signatures, consent) hold personal data: if their
+  // script has not taken over (not loaded, or still starting), the browser must not send them itself,
+  // which offline would fail or, for a form without method, put every field into the URL. This runs
+  // first (capture) and stops such a submit before it happens.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!form.matches || !form.matches("form[data-script-submit]") || form.dataset.scriptReady) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    let note = form.querySelector(".not-ready-error");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "flash flash-error not-ready-error";
+      note.setAttribute("role", "alert");
+      form.prepend(note);
+    }
+    note.textContent = document.body.dataset.msgNotReady || "";
+  }, true);
+
   // After an htmx swap, move focus to an error summary so screen readers announce it. The event
   // fires on the swapped-in element (with outerHTML, detail.target is the removed old one).
   document.addEventListener("htmx:afterSwap", function (event) {

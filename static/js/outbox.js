@@ -1,8 +1,9 @@
 // The outbox: completed visits wait here until the server has them. Being online only means it empties at
 // once. Replay is first-in first-out, one at a time; only a 2xx removes an entry; 422 and 409 set the entry
-// aside as "needs action" without blocking the rest; 401/403 stop and ask for a new log-in; anything else
-// (network, 5xx, 429) is retried with a growing, capped pause. Connectivity is judged by /ping, not by
-// navigator.onLine alone. See shared/DESIGN.md, "Local-first visits".
+// aside as "needs action" without blocking the rest, and so does a 400 (a request the server cannot read
+// will not read better the next time); 401/403 stop and ask for a new log-in; anything else (network,
+// a request that outlives its deadline, 5xx, 429) is retried with a growing, capped pause. Connectivity
+// is judged by /ping, not by navigator.onLine alone. See shared/DESIGN.md, "Local-first visits".
 (function () {
   "use strict";
   const MAX_PAUSE = 5 * 60 * 1000;
@@ -13,17 +14,28 @@
   // Other tabs of the app learn at once what this one sent (a visit open there is then saved, too).
   const channel = "BroadcastChannel" in window ? new BroadcastChannel("eftervaern-outbox") : null;
 
-  function csrf() {
-    const meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.content : "";
-  }
+  const request = (url, options) => window.eftervaernFetch(url, options);
 
   async function reachable() {
     try {
-      const response = await fetch("/ping", { cache: "no-store", credentials: "same-origin" });
+      const response = await request("/ping", { cache: "no-store", credentials: "same-origin" });
       return response.ok;
     } catch (e) {
       return false;
+    }
+  }
+
+  // The session's CSRF token of this moment, asked for before each round of sends: the page's own may
+  // be stale (the user logged in again in another tab). No session: null, and the user is asked to log
+  // in at once, before any entry is tried.
+  async function sessionToken() {
+    try {
+      const response = await request("/api/v1/csrf-token", { cache: "no-store", credentials: "same-origin", headers: { "Accept": "application/json" } });
+      if (response.status === 401 || response.status === 403) return { login: true, answer: await response.json().catch(() => ({})) };
+      if (!response.ok) return { retry: true };
+      return { token: (await response.json()).csrf_token };
+    } catch (e) {
+      return { retry: true };
     }
   }
 
@@ -32,14 +44,27 @@
     timer = setTimeout(flush, ms);
   }
 
-  async function send(entry) {
+  async function askForLogIn(answer) {
+    // Ended on the server (a lost phone): wipe what the device keeps, except what waits to be sent.
+    if (answer && answer.error === "session_ended" && window.eftervaernWipeEnded) await window.eftervaernWipeEnded();
+    loginNeeded = true;
+    document.dispatchEvent(new CustomEvent("outbox:login"));
+    return { stop: true };
+  }
+
+  async function send(entry, token) {
     let response;
     let data = {};
     try {
-      response = await fetch(entry.url, {
+      response = await request(entry.url, {
         method: "PUT",
         credentials: "same-origin",
-        headers: { "X-CSRFToken": csrf(), "Accept": "application/json", "Content-Type": entry.contentType },
+        headers: {
+          "X-CSRFToken": token,
+          "Accept": "application/json",
+          "Content-Type": entry.contentType,
+          "X-Device-Time": window.eftervaernDeviceTime(),
+        },
         body: entry.body,
       });
       data = await response.json().catch(() => ({}));
@@ -54,6 +79,7 @@
         if (entry.draftKey) await store.deleteDraft(entry.draftKey).catch(() => {});
       }
       localStorage.setItem("eftervaern-last-sync", String(Date.now()));
+      if (!entry.dependsOn && entry.page && data.url) remember(entry.page, data.url);
       document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { uuid: entry.uuid, data } }));
       if (channel) channel.postMessage({ type: "sent", uuid: entry.uuid, data });
       return { sent: true };
@@ -69,12 +95,13 @@
       document.dispatchEvent(new CustomEvent("outbox:attention", { detail: { entry } }));
       return { attention: true };
     }
-    if (response.status === 401 || response.status === 403) {
-      // Ended on the server (a lost phone): wipe what the device keeps, except what waits to be sent.
-      if (data.error === "session_ended" && window.eftervaernWipeEnded) await window.eftervaernWipeEnded();
-      loginNeeded = true;
-      document.dispatchEvent(new CustomEvent("outbox:login"));
-      return { stop: true };
+    if (response.status === 401 || response.status === 403) return askForLogIn(data);
+    if (response.status === 400) {
+      // Not retried blindly: kept, with the server's words, for the user to act on ("På enheden").
+      Object.assign(entry, { state: "attention", status: 400, errors: data.errors || {}, message: data.message || "" });
+      await store.putEntry(entry);
+      document.dispatchEvent(new CustomEvent("outbox:attention", { detail: { entry } }));
+      return { attention: true };
     }
     return { retry: true };
   }
@@ -85,12 +112,15 @@
     entries.sort((a, b) => a.createdAt - b.createdAt);
     if (!entries.length) return;
     if (!(await reachable())) return schedule(15000);
+    const session = await sessionToken();
+    if (session.login) return askForLogIn(session.answer);
+    if (session.retry) return schedule(3000); // the server answered /ping: try again soon
     const held = new Set(all.map((e) => e.uuid));
     for (const entry of entries) {
       // A signature waits for its visit: while the visit is still on the device, so is the signature.
       if (entry.dependsOn && held.has(entry.dependsOn)) continue;
       if (entry.nextAttempt && entry.nextAttempt > Date.now()) return schedule(entry.nextAttempt - Date.now());
-      const result = await send(entry);
+      const result = await send(entry, session.token);
       if (result.sent) held.delete(entry.uuid);
       if (result.stop) return;
       if (result.retry) {
@@ -110,9 +140,16 @@
     return work();
   }
 
+  // Logging out: nothing more is sent from this page (pwa.js wipes the device next).
+  let stopped = false;
+  function stop() {
+    stopped = true;
+    clearTimeout(timer);
+  }
+
   function flush() {
     // Only a logged-in user's device has an outbox; the log-in page must not recreate a wiped database.
-    if (!store || document.body.dataset.loggedIn === undefined) return Promise.resolve();
+    if (stopped || !store || document.body.dataset.loggedIn === undefined) return Promise.resolve();
     if (!flushing) {
       loginNeeded = false;
       flushing = exclusively(flushOnce).finally(() => { flushing = null; render(); });
@@ -132,6 +169,8 @@
   async function add(entry) {
     // No CSRF token is kept with the entry: whoever sends it asks for the session's token of that moment.
     await store.putEntry(Object.assign({ createdAt: Date.now(), attempts: 0, state: "pending", nextAttempt: 0 }, entry));
+    // Someone signed: the visit is locked in every tab that has it open (visit-form.js).
+    if (entry.dependsOn && channel) channel.postMessage({ type: "signed", visit: entry.dependsOn });
     render();
     if ("serviceWorker" in navigator) registerSync();
     return flush();
@@ -142,11 +181,48 @@
     return entry || null;
   }
 
+  // --- Planned visits completed here ----------------------------------------------------------------
+  // A home page kept on the device for offline use was made before the visit was done: its "Start
+  // besøget" would open an empty form for a visit already completed here. The device remembers which
+  // forms it completed (wiped at log-out with the rest of the local storage) and says so instead.
+  const COMPLETED_KEY = "eftervaern-completed";
+  const COMPLETED_KEPT = 200;
+
+  function completed() {
+    try { return JSON.parse(localStorage.getItem(COMPLETED_KEY) || "{}"); } catch (e) { return {}; }
+  }
+
+  function remember(page, url) {
+    const known = completed();
+    delete known[page];
+    known[page] = url;
+    const pages = Object.keys(known);
+    pages.slice(0, Math.max(0, pages.length - COMPLETED_KEPT)).forEach((old) => delete known[old]);
+    try { localStorage.setItem(COMPLETED_KEY, JSON.stringify(known)); } catch (e) { /* storage may be disabled */ }
+  }
+
+  function markCompleted(entries) {
+    const links = document.querySelectorAll("a[data-visit-start]");
+    if (!links.length) return;
+    const done = completed();
+    // Still waiting: the form shows the visit as completed, with its signatures.
+    entries.filter((e) => !e.dependsOn && e.page).forEach((e) => { done[e.page] = e.page; });
+    links.forEach(function (link) {
+      const page = link.getAttribute("href");
+      if (!done[page]) return;
+      link.href = done[page];
+      link.textContent = link.dataset.msgDone;
+      link.classList.remove("btn-primary");
+      link.dataset.completed = "1";
+    });
+  }
+
   // --- The status line: what is on the device -------------------------------------------------------
   async function render() {
     const bar = document.getElementById("sync-status");
     if (!bar || !store || document.body.dataset.loggedIn === undefined) return;
     const entries = await store.allEntries().catch(() => []);
+    markCompleted(entries);
     // Counted in visits: a visit's signatures travel with it and are not visits of their own.
     const visits = (state) => new Set(entries.filter((e) => e.state === state).map((e) => e.visit || e.uuid)).size;
     const waiting = visits("pending");
@@ -171,11 +247,15 @@
     bar.hidden = false;
   }
 
-  window.eftervaernOutbox = { add, flush, render, pending };
+  window.eftervaernOutbox = { add, flush, render, pending, stop };
   if (channel) {
     channel.addEventListener("message", function (event) {
       if (event.data && event.data.type === "sent") {
         document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { uuid: event.data.uuid, data: event.data.data } }));
+        render();
+      }
+      if (event.data && event.data.type === "signed") {
+        document.dispatchEvent(new CustomEvent("outbox:signed", { detail: { visit: event.data.visit } }));
         render();
       }
     });
@@ -187,7 +267,12 @@
   }
   window.addEventListener("online", flush);
   window.addEventListener("offline", render);
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", flush);
-  else flush();
+  // What the device holds is shown at once; sending may wait for the lock (another tab, the worker).
+  function start() {
+    render();
+    flush();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
   setInterval(flush, 60000);
 })();

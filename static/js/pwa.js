@@ -18,16 +18,37 @@
     return new Set(entries.map((e) => e.visit || e.uuid)).size;
   }
 
+  async function reachable() {
+    try {
+      return (await window.eftervaernFetch("/ping", { cache: "no-store", credentials: "same-origin" })).ok;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  // Log-out behaves the same every time. It needs the server: with no connection nothing is deleted and
+  // the session stays (the browser could not end it anyway). With one, and the user's yes to deleting
+  // what has not been sent, the outbox stops and its lock is held while the device is wiped, so that
+  // neither this page, another tab nor the service worker sends what the user agreed to delete.
   document.addEventListener("submit", async function (event) {
     const form = event.target;
     if (!form.matches("form.logout") || form.dataset.wiped) return;
     event.preventDefault();
+    if (!(await reachable())) {
+      window.alert(body.dataset.msgLogoutOffline);
+      return;
+    }
     const unsent = await unsentCount();
     if (unsent && !window.confirm(body.dataset.msgLogoutUnsent.replace("{n}", String(unsent)))) return;
-    wipeDevice().finally(function () {
+    const outbox = window.eftervaernOutbox;
+    if (outbox) outbox.stop();
+    const wipe = () => wipeDevice().catch(() => {}).then(function () {
       form.dataset.wiped = "1";
       form.submit();
+      return new Promise(() => {}); // held until the page goes: nobody sends in between
     });
+    if (navigator.locks && navigator.locks.request) navigator.locks.request("eftervaern-outbox", wipe);
+    else wipe();
   });
   // The server marks the first page after a log-out: everything goes after the user's own log-out; after a
   // session that ended by itself only the page copies go, and unsent visits wait for the next log-in.

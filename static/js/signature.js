@@ -36,6 +36,10 @@
     const visitForm = document.getElementById("visit-form");
     const signer = form.closest(".signer");
     const label = [visitForm && visitForm.dataset.label, signer && signer.dataset.roleLabel].filter(Boolean).join(" · ");
+    // Bound to the content the signer was shown, as the device held it at this moment: the server
+    // refuses the signature if the visit it receives is any other (another tab's later version).
+    const section = form.closest("#offline-signing");
+    if (section && section.dataset.content) body = Object.assign({ signed_content: section.dataset.content }, body);
     await window.eftervaernOutbox.add({
       uuid: visit + "/signatures/" + form.dataset.role,
       kind: kind,
@@ -64,10 +68,11 @@
       error.hidden = !problem;
       if (problem) return;
       const pad = form.closest(".signer").querySelector(".signature-form");
-      await queueFor(form, "consent", form.dataset.putUrl, { name: name, note: note });
+      await queueFor(form, "consent", form.dataset.putUrl, { name: name, note: note, signed_at: window.eftervaernDeviceTime() });
       markSigned(pad, form.dataset.msgQueued);
       form.dispatchEvent(new CustomEvent("signature:queued", { bubbles: true }));
     });
+    form.dataset.scriptReady = "1";
   }
 
   function setup(form) {
@@ -108,6 +113,8 @@
       resize(); // a pad set up while hidden has no size yet
     };
     form.querySelector(".signature-clear").addEventListener("click", form.clearPad);
+    // Something drawn here and not yet given: the visit form must not leave the page (visit-form.js).
+    form.hasDrawing = () => !pad.isEmpty() && !(form.closest(".signer") || form).hidden;
 
     function fail(message) {
       error.textContent = message;
@@ -118,28 +125,34 @@
       event.preventDefault();
       error.hidden = true;
       if (pad.isEmpty()) return fail(form.dataset.msgEmpty);
+      // The server's rules for the name, here too: a signature it would refuse must not seem given.
+      const name = form.querySelector('[name="name"]').value.trim();
+      if (!name) return fail(form.dataset.msgName);
+      if (name.length > 120) return fail(form.dataset.msgNameLong);
       const button = form.querySelector('button[type="submit"]');
       button.disabled = true;
       const body = {
-        name: form.querySelector('[name="name"]').value,
+        name: name,
         strokes: pad.toData().map(function (g) {
           return { points: g.points.map(function (p) { return { x: p.x, y: p.y, time: p.time, pressure: p.pressure }; }) };
         }),
         width: width,
         height: height,
+        signed_at: window.eftervaernDeviceTime(), // when the signer signed, by this device's clock
       };
       if (form.dataset.contentHash) body.content_hash = form.dataset.contentHash;
       if (form.dataset.queue !== undefined) return queue(body);
       let response;
       let data = {};
       try {
-        response = await fetch(form.dataset.putUrl, {
+        response = await window.eftervaernFetch(form.dataset.putUrl, {
           method: "PUT",
           credentials: "same-origin",
           headers: {
             "Content-Type": "application/json",
             "Accept": "application/json",
             "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content,
+            "X-Device-Time": window.eftervaernDeviceTime(),
           },
           body: JSON.stringify(body),
         });
@@ -156,6 +169,8 @@
       if (form.dataset.doneUrl) window.location.assign(form.dataset.doneUrl);
       else markSigned(form, form.dataset.msgDone);
     });
+
+    form.dataset.scriptReady = "1";
 
     // Signed on the device before the visit reached the server: the signature waits in the outbox.
     async function queue(body) {

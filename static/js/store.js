@@ -10,12 +10,20 @@
   let opened = null;
   let database = null; // the open connection, once there is one, for writes that cannot wait
 
-  // Wiping the device: the app's caches, its databases and its local storage.
+  // Wiping the device: the user's personal data, that is the page copies, the databases and the local
+  // storage. The app's own files (the service worker's static cache) hold nobody's data and stay: the
+  // same worker version precaches them only once, at install, so without them the next user's visit
+  // forms would have no scripts offline.
   async function wipeDevice() {
     if ("caches" in window) {
       const keys = await caches.keys();
-      await Promise.all(keys.filter((k) => k.startsWith("eftervaern-")).map((k) => caches.delete(k)));
+      const personal = keys.filter((k) => k.startsWith("eftervaern-") && !k.startsWith("eftervaern-static-"));
+      await Promise.all(personal.map((k) => caches.delete(k)));
     }
+    // This page's own connection would hold the deletion up until the page goes (blocked).
+    if (database) database.close();
+    database = null;
+    opened = null;
     if (window.indexedDB && indexedDB.databases) {
       const dbs = await indexedDB.databases();
       await Promise.all(
@@ -29,13 +37,15 @@
   }
 
   // A session ended on the server (log-out elsewhere, a new password, "Log ud på alle enheder" for a lost
-  // phone): everything goes — the page copies, drafts, other databases, local storage — except the
+  // phone): the personal data goes — the page copies, drafts, other databases, local storage — but not the
+  // app's own files, and not the
   // outbox of completed visits and signatures not yet sent, the only copy of them. They are sent after
   // this user's next log-in; if someone else logs in here first, checkOwner() wipes them unshown.
   async function wipeEnded() {
     if ("caches" in window) {
       const keys = await caches.keys();
-      await Promise.all(keys.filter((k) => k.startsWith("eftervaern-")).map((k) => caches.delete(k)));
+      const personal = keys.filter((k) => k.startsWith("eftervaern-") && !k.startsWith("eftervaern-static-"));
+      await Promise.all(personal.map((k) => caches.delete(k)));
     }
     if (window.indexedDB && indexedDB.databases) {
       const dbs = await indexedDB.databases();

@@ -108,11 +108,78 @@
     };
   }
 
+  // --- The summary the signers read on the device: the completed form, read-only -------------------
+  // Written from the form itself (its own labels, so in the page's language), section by section, with
+  // only what was filled in: what the signing page shows online from the stored visit.
+  function valueOf(form, section, el, box) {
+    if (el.type === "radio") {
+      const checked = section.querySelector('input[name="' + CSS.escape(el.name) + '"]:checked');
+      const group = el.closest("fieldset");
+      const legend = group && group.querySelector("legend");
+      return [legend ? legend.textContent : "", checked ? checked.closest("label").textContent : ""];
+    }
+    if (el.type === "checkbox") {
+      return [el.closest("label").textContent, el.checked ? box.dataset.msgYes : box.dataset.msgNo];
+    }
+    const label = form.querySelector('label[for="' + CSS.escape(el.id) + '"]');
+    let value = el.value;
+    if (el.type === "date" && value) value = new Date(value + "T12:00:00").toLocaleDateString("da-DK");
+    return [label ? label.textContent : "", value];
+  }
+
+  function writeSummary(form) {
+    const box = document.getElementById("offline-summary");
+    if (!box) return;
+    const parts = [];
+    form.querySelectorAll("section.card").forEach(function (section) {
+      const seen = new Set();
+      const rows = [];
+      section.querySelectorAll("input, textarea, select").forEach(function (el) {
+        if (el.type === "hidden" || !el.name || seen.has(el.name)) return;
+        seen.add(el.name);
+        const [label, value] = valueOf(form, section, el, box);
+        if (value.trim()) rows.push([label.trim(), value.trim()]);
+      });
+      if (!rows.length) return;
+      const title = section.querySelector("h2");
+      if (title) {
+        const heading = document.createElement("h3");
+        heading.textContent = title.textContent;
+        parts.push(heading);
+      }
+      const list = document.createElement("dl");
+      list.className = "facts";
+      rows.forEach(function ([label, value]) {
+        const row = document.createElement("div");
+        const dt = document.createElement("dt");
+        dt.textContent = label;
+        const dd = document.createElement("dd");
+        dd.className = "pre";
+        dd.textContent = value;
+        row.append(dt, dd);
+        list.append(row);
+      });
+      parts.push(list);
+    });
+    box.replaceChildren(...parts);
+  }
+
   async function setup(form) {
     if (form.dataset.ready) return;
     form.dataset.ready = "1";
     const writeDraft = await setupDraft(form);
     if (!form.dataset.uuid) form.dataset.uuid = uuid4();
+    // When the visit was started on this device (a restored draft keeps its own). A new visit's date and
+    // time are the device's now, not those of the day its page was kept for the field day.
+    const started = form.querySelector('[data-device-time="started"]');
+    if (started && !started.value) {
+      const now = window.eftervaernDeviceTime();
+      started.value = now;
+      if (form.dataset.fresh) {
+        form.querySelector('[name="performed_on"]').value = now.slice(0, 10);
+        form.querySelector('[name="performed_time"]').value = now.slice(11, 16);
+      }
+    }
     const statusLine = document.getElementById("save-status");
     const summary = document.getElementById("visit-errors");
     const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -164,14 +231,50 @@
     }
 
     // A visit this form queued may be sent later by a retry, or by another tab: then go on to its page,
-    // once the signatures drawn here have followed it.
+    // once the signatures drawn here have followed it. A signer still drawing (or a consent being
+    // written) holds the page: what they give is queued behind the visit, which is on the server now,
+    // and the page goes on once it is given.
     document.addEventListener("outbox:sent", function (e) {
       if (e.detail.uuid === form.dataset.uuid && e.detail.data && e.detail.data.url) {
         form.dispatchEvent(new Event("visit-saved"));
         const url = e.detail.data.url;
+        if (signingUnderway()) {
+          form.dataset.leaveTo = url;
+          statusLine.textContent = form.dataset.msgSentSigning;
+          return;
+        }
         setTimeout(() => window.eftervaernOutbox.flush().finally(() => leave(url)), 0);
       }
     });
+    document.addEventListener("signature:queued", function () {
+      const url = form.dataset.leaveTo;
+      if (url && !signingUnderway()) window.eftervaernOutbox.flush().finally(() => leave(url));
+    });
+
+    function signingUnderway() {
+      const section = document.getElementById("offline-signing");
+      if (!section || section.hidden) return false;
+      const drawing = Array.from(section.querySelectorAll(".signature-form")).some((pad) => pad.hasDrawing && pad.hasDrawing());
+      const writing = Array.from(section.querySelectorAll(".consent-form")).some(
+        (consent) => !consent.closest(".signer").hidden && consent.querySelector("textarea").value.trim() !== ""
+      );
+      return drawing || writing;
+    }
+
+    // Another tab of this device took a signature for this visit: from now on it is what was signed,
+    // here too (the form shows the signed content, locked, with the signatures given).
+    document.addEventListener("outbox:signed", async function (e) {
+      if (e.detail.visit !== form.dataset.uuid || form.dataset.queuedShown) return;
+      const entry = await window.eftervaernOutbox.pending(form.dataset.uuid);
+      if (!entry) return;
+      await showQueued(entry);
+      statusLine.textContent = form.dataset.msgSignedElsewhere;
+    });
+
+    async function signedOnDevice(uuid) {
+      const entries = await store.allEntries().catch(() => []);
+      return entries.some((entry) => entry.dependsOn === uuid && entry.state === "pending");
+    }
 
     // Kept on the device and not yet sent: say so, and let the signers sign here and now.
     function lock(locked) {
@@ -198,7 +301,7 @@
       showErrors(entry.status === 422 ? flatten(entry.errors || {}) : {}, message);
     });
 
-    async function showQueued(entry, fresh) {
+    async function showQueued(entry, fresh, body) {
       statusLine.textContent = form.dataset.msgQueued;
       // The form shows what waits to be sent, exactly as it was completed.
       if (entry) {
@@ -211,7 +314,9 @@
       lock(true);
       const section = document.getElementById("offline-signing");
       if (!section) return;
+      writeSummary(form);
       section.hidden = false;
+      section.dataset.content = entry ? entry.body : body; // what the signers sign (signature.js)
       section.querySelectorAll(".consent-form").forEach((consent) => { consent.dataset.queue = form.dataset.uuid; });
       for (const pad of section.querySelectorAll(".signature-form")) {
         pad.dataset.queue = form.dataset.uuid;
@@ -239,7 +344,17 @@
       const button = form.querySelector('button[type="submit"]');
       button.disabled = true;
       const uuid = form.dataset.uuid;
+      if (store && (await signedOnDevice(uuid))) {
+        // Signed on this device (another tab) while this form was open: what was signed stands.
+        button.disabled = false;
+        await showQueued(await window.eftervaernOutbox.pending(uuid));
+        statusLine.textContent = form.dataset.msgSignedElsewhere;
+        return;
+      }
+      const completed = form.querySelector('[data-device-time="completed"]');
+      if (completed) completed.value = window.eftervaernDeviceTime();
       await writeDraft(); // the draft holds what is completed, in case the server later refuses it
+      const body = new URLSearchParams(new FormData(form)).toString();
       let outcome = null;
       const listeners = {
         "outbox:sent": (e) => { if (e.detail.uuid === uuid) outcome = outcome || { sent: e.detail.data }; },
@@ -251,7 +366,7 @@
         await window.eftervaernOutbox.add({
           uuid: uuid,
           url: form.dataset.api + uuid,
-          body: new URLSearchParams(new FormData(form)).toString(),
+          body: body,
           contentType: "application/x-www-form-urlencoded;charset=UTF-8",
           draftKey: form.dataset.draftKey || null,
           page: location.pathname + location.search,
@@ -271,9 +386,11 @@
       } else if (outcome && outcome.login) {
         statusLine.textContent = form.dataset.msgSession;
       } else {
-        showQueued(null, true);
+        showQueued(null, true, body);
       }
     });
+
+    form.dataset.scriptReady = "1"; // from now on this script sends the form (app.js held it until now)
 
     // One more row for an agreed action: a copy of the last with the next index.
     const add = document.getElementById("add-action");

@@ -48,3 +48,53 @@ def test_a_token_from_before_a_new_log_in_is_refused_and_a_fresh_one_works(clien
     assert fresh != old
     assert _put(client, placement, fresh).status_code == 201
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 2
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/visits/{uuid}",
+        "/api/v1/visits/{uuid}/signatures/citizen",
+        "/api/v1/visits/{uuid}/consents/citizen",
+    ],
+)
+def test_a_write_without_a_session_answers_401_json_before_the_csrf_check(client, path):
+    """A device whose session is gone (cookie cleared, new secret) sends a stale token: is it told to
+    log in again (401 JSON with a Danish message) rather than "bad request" (the CSRF check's 400)?"""
+    _me, placement = course()
+    response = client.put(
+        path.format(uuid=uuid.uuid4()), json=payload(placement), headers={"X-CSRFToken": "stale-token"}
+    )
+    assert response.status_code == 401
+    assert response.json["error"] == "unauthorized"
+    assert response.json["message"] == "Din session er udløbet. Log ind igen."
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
+
+
+def test_a_stale_token_with_a_session_answers_400_json(client):
+    """Logged in, but with a token of another session: a JSON 400 the device sets aside, not an HTML page."""
+    _me, placement = course()
+    _log_in(client)
+    response = _put(client, placement, "not-the-sessions-token")
+    assert response.status_code == 400 and response.is_json
+    assert response.json["error"] == "csrf"
+    assert response.json["message"].startswith("Anmodningens sikkerhedsnøgle er forældet.")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
+
+
+def test_an_idle_session_and_a_new_secret_answer_401_json(client, app):
+    """The other ways a session goes (idle timeout, a new SECRET_KEY): is a write told to log in again?"""
+    _me, placement = course()
+    _log_in(client)
+    token = client.get("/api/v1/csrf-token").json["csrf_token"]
+    with client.session_transaction() as session:
+        session["last_seen"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 5
+    response = _put(client, placement, token)
+    assert response.status_code == 401 and response.json["error"] == "unauthorized"
+
+    _log_in(client)
+    token = client.get("/api/v1/csrf-token").json["csrf_token"]
+    app.secret_key = "another-secret-after-a-redeploy"
+    response = _put(client, placement, token)
+    assert response.status_code == 401 and response.json["error"] == "unauthorized"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0

@@ -284,8 +284,28 @@ def test_fragment_shows_failure_and_next_attempt(app, mail, client, auth):
     [delivery] = services.deliver_document(document)
     auth.login("mette")
     text = client.get(f"/besoeg/{document.visit.uuid}/leveringer").text
-    assert "Fejlet: 451 4.3.0 Mailbox temporarily unavailable, nyt forsøg" in text
+    assert "Fejlet: mailserveren kunne ikke tage imod e-mailen lige nu (451), nyt forsøg" in text
+    assert "Mailbox temporarily unavailable" not in text  # the server's own words are for the log
     assert time_short(delivery.next_attempt_at) in text
+
+
+def test_a_technical_failure_is_shown_in_danish_and_logged(app, client, auth, caplog):
+    """Point 13: no mail server listens. Does the page say so in Danish, with no "[Errno 111]
+    Connection refused" in it, and is the technical detail in the log?"""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    document = _document(citizen_email=None)
+    [delivery] = services.deliver_document(document)
+    assert "Connection refused" in delivery.last_error
+    assert any("Connection refused" in r.getMessage() for r in caplog.records)
+    auth.login("mette")
+    text = client.get(f"/besoeg/{document.visit.uuid}/leveringer").text
+    assert "Fejlet: mailserveren kunne ikke nås, nyt forsøg" in text
+    assert "Errno" not in text and "Connection refused" not in text
 
 
 def test_fragment_without_summary_or_addresses(app, client, auth):

@@ -115,22 +115,54 @@ def test_a_course_completed_by_paid_hours_is_still_followed_up(client, auth, app
     assert "Hassan" in _section(client.get("/").text, "today")
 
 
-def test_prepare_the_day_names_the_coming_visits_of_the_own_caseload_only(client, auth, day):
-    """Does "Forbered dagen" name each coming visit's form and course page (and the page of what waits on
-    the device), and nothing of others?"""
-    auth.login("mette")
-    html = client.get("/").text
-    urls = json.loads(re.search(r"data-urls='([^']*)'", html).group(1))
+def _prepare_urls(client) -> list[str]:
+    return json.loads(re.search(r"data-urls='([^']*)'", client.get("/").text).group(1))
+
+
+def _ids() -> dict[str, tuple[int, int, int]]:
     rows = db.session.execute(
-        sa.select(Citizen.first_name, Placement.id, ScheduledVisit.id)
+        sa.select(Citizen.first_name, Citizen.id, Placement.id, ScheduledVisit.id)
         .join(Placement, Placement.citizen_id == Citizen.id)
         .join(ScheduledVisit, ScheduledVisit.placement_id == Placement.id)
     ).all()
-    ids = {name: (placement_id, sv_id) for name, placement_id, sv_id in rows}
+    return {name: (citizen_id, placement_id, sv_id) for name, citizen_id, placement_id, sv_id in rows}
+
+
+def test_prepare_the_day_names_the_coming_visits_of_the_own_caseload_only(client, auth, day):
+    """Does "Forbered dagen" name, first, each coming visit's form, course page and citizen page (after
+    the page of what waits on the device), then the user's other active courses, and nothing of others
+    or of ended courses?"""
+    auth.login("mette")
+    urls = _prepare_urls(client)
+    ids = _ids()
     expected = ["/enhed"]
     for name in ("Ali", "Bodil", "Carl"):  # today, overdue, within the week
-        placement_id, sv_id = ids[name]
-        expected += [f"/besoeg/ny?forloeb={placement_id}&planlagt={sv_id}", f"/forloeb/{placement_id}"]
-    assert sorted(urls) == sorted(expected)
+        citizen_id, placement_id, sv_id = ids[name]
+        expected += [
+            f"/besoeg/ny?forloeb={placement_id}&planlagt={sv_id}",
+            f"/forloeb/{placement_id}",
+            f"/borgere/{citizen_id}",
+        ]
+    assert sorted(urls[: len(expected)]) == sorted(expected)
+    citizen_id, placement_id, sv_id = ids["Dorte"]  # her next visit is beyond the week
+    assert urls[len(expected) : len(expected) + 3] == [
+        f"/forloeb/{placement_id}",
+        f"/borgere/{citizen_id}",
+        f"/besoeg/ny?forloeb={placement_id}&planlagt={sv_id}",
+    ]
+    # Erik's course has no planned visit left: its pages come last, without a form.
+    erik_citizen, erik_placement, _ = ids["Erik"]
+    assert set(urls[len(expected) + 3 :]) == {f"/forloeb/{erik_placement}", f"/borgere/{erik_citizen}"}
+    for name in ("Frida", "Gustav"):  # a broken-off course; another jobformidler's citizen
+        assert not any(u.endswith(f"/{ids[name][0]}") or f"={ids[name][1]}&" in u for u in urls)
     for page in urls:  # every named page opens for the user (so the device can keep it)
         assert client.get(page).status_code == 200
+
+
+def test_prepare_the_day_keeps_within_its_stated_bound(client, auth, day, app):
+    """With a bound of 5 pages, are the 5 most needed named, and does the page state the bound?"""
+    app.config["FIELD_PAGES_MAX"] = 5
+    auth.login("mette")
+    urls = _prepare_urls(client)
+    assert len(urls) == 5 and urls[0] == "/enhed"
+    assert "højst 5 sider" in client.get("/").text

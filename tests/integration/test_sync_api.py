@@ -306,3 +306,61 @@ def test_openapi_document_is_valid(client):
     assert spec["openapi"] == "3.1.0"
     validate(spec)
     assert set(spec["paths"]["/visits/{uuid}"]["put"]["responses"]) >= {"200", "201", "409", "422"}
+
+
+def _form_encoded(body: dict) -> str:
+    """The visit as the device's form sends it (what a signature given on the device carries)."""
+    from urllib.parse import urlencode
+
+    from app.visits.forms import formdata_from_json
+
+    return urlencode(list(formdata_from_json(body).items(multi=True)))
+
+
+@pytest.mark.parametrize("kind", ["signatures", "consents"])
+def test_a_signature_given_on_the_device_binds_to_the_content_it_was_given_for(client, setup, kind):
+    """Signed on the device for content A, while the server received content B (another tab): is it
+    refused (409 changed, nothing stored), and taken when it was given for what the server holds?"""
+    _, placement = setup
+    key = uuid.uuid4()
+    signed = payload(placement)
+    _put(client, key, payload(placement, present="Fra fane 2", paid_hours_per_week=2))
+    url = f"/api/v1/visits/{key}/{kind}/citizen"
+    body = (
+        {"name": "Ali Khan", "strokes": STROKES, "width": 500, "height": 200}
+        if kind == "signatures"
+        else {"name": "Ali Khan", "note": "Referatet blev læst højt."}
+    )
+    response = client.put(url, json={**body, "signed_content": _form_encoded(signed)})
+    assert response.status_code == 409 and response.json["error"] == "changed"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 0
+
+    held = payload(placement, present="Fra fane 2", paid_hours_per_week=2)
+    response = client.put(url, json={**body, "signed_content": _form_encoded(held)})
+    assert response.status_code == 201
+    [signature] = db.session.scalars(sa.select(Signature))
+    assert signature.content_hash == db.session.scalar(sa.select(Visit.content_hash))
+
+
+def test_signed_content_that_is_no_visit_of_the_course_is_refused(client, setup):
+    """Is a signature whose content is not a valid visit (garbage, another course) refused as changed?"""
+    _, placement = setup
+    key = uuid.uuid4()
+    _put(client, key, payload(placement))
+    url = f"/api/v1/visits/{key}/signatures/citizen"
+    body = {"name": "Ali Khan", "strokes": STROKES, "width": 500, "height": 200}
+    for content in ("present=x", _form_encoded(payload(placement, placement_id=placement.id + 1))):
+        assert client.put(url, json={**body, "signed_content": content}).status_code == 409
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 0
+
+
+def test_a_refused_signature_is_called_a_signature(client, setup):
+    """Does a refused signature say the signature could not be saved, not the visit?"""
+    _, placement = setup
+    key = uuid.uuid4()
+    _put(client, key, payload(placement))
+    body = {"name": " ", "strokes": STROKES, "width": 500, "height": 200}
+    response = client.put(f"/api/v1/visits/{key}/signatures/citizen", json=body)
+    assert response.status_code == 422
+    assert response.json["message"] == "Underskriften kunne ikke gemmes."
+    assert response.json["errors"] == {"name": ["Skriv underskriverens navn."]}
