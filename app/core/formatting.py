@@ -84,7 +84,11 @@ def time_short(value: datetime | None) -> str:
 def _device_moment(value: datetime, offset_minutes: int | None) -> tuple[datetime, str]:
     """The moment in the device's own time, and its offset written out where it is not the municipality's."""
     local = device_local(value, offset_minutes)
-    if local.utcoffset() == value.astimezone(zone()).utcoffset():
+    try:
+        danish = value.astimezone(zone()).utcoffset()
+    except OverflowError:  # odd stored data near year 1 or 9999: shown as it is
+        return local, ""
+    if local.utcoffset() == danish:
         return local, ""
     return local, " (UTC" + local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:] + ")"
 

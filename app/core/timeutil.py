@@ -70,9 +70,12 @@ class DeviceTime:
 
 def device_local(moment: datetime, offset_minutes: int | None) -> datetime:
     """A stored UTC moment as the device showed it (in the municipality's zone when its offset is unknown)."""
-    if offset_minutes is None:
-        return moment.astimezone(zone())
-    return moment.astimezone(timezone(timedelta(minutes=offset_minutes)))
+    try:
+        if offset_minutes is None:
+            return moment.astimezone(zone())
+        return moment.astimezone(timezone(timedelta(minutes=offset_minutes)))
+    except OverflowError:
+        return moment  # within hours of year 1 or 9999 (odd stored data): shown in UTC, the page opens
 
 
 def parse_device_time(value: object) -> DeviceTime:
