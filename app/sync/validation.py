@@ -25,7 +25,8 @@ _TYPE_MESSAGES = {
     "array": _l("Must be a list."),
 }
 
-# The visit's fields and the JSON types they may have (None: the field may be null).
+# The visit's fields and the JSON types they may have. The device's times (started_at, completed_at)
+# are checked where they are read, with their own message (app.sync.views._device_time).
 VISIT_FIELDS: dict[str, tuple[str, ...]] = {
     "placement_id": ("integer",),
     "template_id": ("integer",),
@@ -33,8 +34,6 @@ VISIT_FIELDS: dict[str, tuple[str, ...]] = {
     "addendum_of": ("string", "null"),
     "performed_on": ("string",),
     "performed_time": ("string", "null"),
-    "started_at": ("string", "null"),
-    "completed_at": ("string", "null"),
     "kind": ("string",),
     "on_site": ("boolean",),
     "present": ("string",),
