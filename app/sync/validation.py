@@ -25,8 +25,7 @@ _TYPE_MESSAGES = {
     "array": _l("Must be a list."),
 }
 
-# The visit's fields and the JSON types they may have. The device's times (started_at, completed_at)
-# are checked where they are read, with their own message (app.sync.views._device_time).
+# The visit's fields and the JSON types they may have.
 VISIT_FIELDS: dict[str, tuple[str, ...]] = {
     "placement_id": ("integer",),
     "template_id": ("integer",),
@@ -34,6 +33,8 @@ VISIT_FIELDS: dict[str, tuple[str, ...]] = {
     "addendum_of": ("string", "null"),
     "performed_on": ("string",),
     "performed_time": ("string", "null"),
+    "started_at": ("string", "null"),
+    "completed_at": ("string", "null"),
     "kind": ("string",),
     "on_site": ("boolean",),
     "present": ("string",),
@@ -45,6 +46,9 @@ VISIT_FIELDS: dict[str, tuple[str, ...]] = {
     "actions": ("array",),
     "next_visit_date": ("string", "null"),
 }
+# The device's times say what they expect in the words app.sync.views uses for an unreadable one.
+_DEVICE_TIME_MESSAGE = _l("The device's time could not be read (a time with its UTC offset was expected).")
+DEVICE_TIMES = ("started_at", "completed_at")
 ANSWER_FIELDS = {"rating": ("string",), "note": ("string",)}
 ACTION_FIELDS = {"what": ("string",), "who": ("string",), "due": ("string", "null")}
 
@@ -70,7 +74,7 @@ def visit_type_errors(payload: dict[str, Any]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name, kinds in VISIT_FIELDS.items():
         if name in payload and (problem := _check(payload[name], kinds)):
-            errors[name] = [problem]
+            errors[name] = [str(_DEVICE_TIME_MESSAGE) if name in DEVICE_TIMES else problem]
     for key, answer in (
         (payload.get("answers") or {}).items() if isinstance(payload.get("answers"), dict) else ()
     ):

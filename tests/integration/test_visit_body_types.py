@@ -47,7 +47,6 @@ def wrong_value(allowed: tuple[str, ...]) -> st.SearchStrategy:
 
 # (where in the body, the types allowed there)
 PLACES = [((name,), kinds) for name, kinds in VISIT_FIELDS.items()]
-PLACES += [(("started_at",), ("string", "null")), (("completed_at",), ("string", "null"))]
 PLACES += [(("answers", "*", part), kinds) for part, kinds in ANSWER_FIELDS.items()]
 PLACES += [(("answers", "*"), ("object",))]
 PLACES += [(("actions", 0, part), kinds) for part, kinds in ACTION_FIELDS.items()]
