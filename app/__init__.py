@@ -5,10 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from app.config import BASE_DIR, Config
 
 __version__ = "0.1.0"
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
@@ -19,6 +26,8 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         static_folder=str(BASE_DIR / "static"),
         instance_path=str(BASE_DIR / "instance"),
     )
+    # An id in a URL beyond the databases' 32-bit integers names nothing: 404, never an OverflowError.
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(config if isinstance(config, type) else Config)
     if isinstance(config, dict):
         app.config.update(config)

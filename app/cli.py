@@ -101,11 +101,15 @@ def unlock_user(username: str) -> None:
 
 @click.command("retention")
 def retention() -> None:
-    """Delete access-log events older than AUDIT_RETENTION_DAYS now (the worker does it every night)."""
+    """Delete access-log events older than AUDIT_RETENTION_DAYS, and sessions past their time, now (the
+    worker does it every night)."""
     from app.audit.services import purge_expired
+    from app.auth import sessions
+    from app.models.base import utcnow
 
     days = current_app.config["AUDIT_RETENTION_DAYS"]
     click.echo(f"Deleted {purge_expired(days)} access-log events older than {days} days.")
+    click.echo(f"Deleted {sessions.store().purge(utcnow())} expired sessions.")
 
 
 @click.command("saml-test-idp")

@@ -46,6 +46,13 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    # Sessions live on the server (app/auth/sessions.py): in the database, or in Redis where one is
+    # configured (several processes or machines). An ended session is remembered this long, so that its
+    # device is told to wipe itself when it next comes online.
+    SESSION_REDIS_URL = os.environ.get("SESSION_REDIS_URL") or os.environ.get("REDIS_URL") or None
+    SESSION_TOMBSTONE_DAYS = _env_int("SESSION_TOMBSTONE_DAYS", 90)
+    # Strict-Transport-Security max-age in seconds; 0 sends none (development runs on plain HTTP).
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)
 
     # Account lock-out: this many failed log-ins within the window lock the account for LOGIN_LOCK_MINUTES.
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
@@ -226,6 +233,7 @@ class TestConfig(Config):
     CPR_ENCRYPTION_KEY = "4Vh3mF0cqLQyNq8p2b5bqgK1Z3b9g8yU0Yk7b0n3bXo="
     # The tests that need single sign-on switch it on with their own test IdP (tests/saml_helpers.py).
     SAML_ENABLED = False
+    SESSION_REDIS_URL = None  # tests/integration/test_sessions.py starts a real Redis for its own tests
 
 
 class ProductionConfig(Config):
@@ -236,6 +244,8 @@ class ProductionConfig(Config):
     )
     SAML_ROLE_MAP = _env_json("SAML_ROLE_MAP", {})
     SAML_TEAM_MAP = _env_json("SAML_TEAM_MAP", {})
+    # Browsers then refuse plain HTTP to the app for a year, so a first request cannot be downgraded.
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
 
     @classmethod
     def check(cls) -> None:

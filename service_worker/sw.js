@@ -79,6 +79,11 @@ self.addEventListener("sync", (event) => {
   if (event.tag === "eftervaern-outbox") event.waitUntil(syncOutbox());
 });
 
+async function deletePageCaches() {
+  const keys = await caches.keys();
+  await Promise.all(keys.filter((k) => k.startsWith(`${PREFIX}-pages-`)).map((k) => caches.delete(k)));
+}
+
 async function syncOutbox() {
   const windows = await self.clients.matchAll({ type: "window" });
   if (windows.length) {
@@ -109,6 +114,12 @@ async function sendEntries(database) {
   // The token an entry was queued with belongs to the session of that moment; after a new log-in it is
   // stale. Ask for the present session's token (401 when logged out: the browser retries later).
   const tokenResponse = await fetchWithin("/api/v1/csrf-token", { credentials: "same-origin", headers: { "Accept": "application/json" } });
+  if (tokenResponse.status === 401) {
+    // Ended on the server (a lost phone): the pages kept here go now; the outbox waits for its user's
+    // next log-in, and the next page wipes the rest (static/js/store.js, wipeEnded).
+    const answer = await tokenResponse.json().catch(() => ({}));
+    if (answer.error === "session_ended") await deletePageCaches();
+  }
   if (!tokenResponse.ok) throw new Error(`csrf token answered ${tokenResponse.status}`);
   const { csrf_token: csrf } = await tokenResponse.json();
   const held = new Set(entries.map((e) => e.uuid));

@@ -17,8 +17,9 @@ from app.admin.forms import (
     UserForm,
     apply_error,
 )
+from app.auth import sessions
 from app.auth.access import role_required
-from app.auth.services import PasswordRejected, set_password, unlock
+from app.auth.services import PasswordRejected, end_all_sessions, set_password, unlock
 from app.caseload.services import caseload_counts
 from app.core.timeutil import local_today
 from app.extensions import db
@@ -106,6 +107,7 @@ def _edit_page(
             password_form=password_form,
             user=user,
             open_citizens=services.open_citizens(user) if user.role == Role.JOBFORMIDLER else [],
+            active_sessions=len(sessions.sessions_of(user.id)),
         ),
         status,
     )
@@ -209,6 +211,16 @@ def unlock_user(user_id: int) -> ResponseReturnValue:
     unlock(user, by=current_user)
     flash(_("%(name)s can log in again.", name=user.full_name), "success")
     return redirect(url_for("admin.users"), code=303)
+
+
+@bp.post("/brugere/<int:user_id>/log-ud")
+@role_required(Role.ADMIN)
+def end_user_sessions(user_id: int) -> ResponseReturnValue:
+    """Log the user out on all devices (a lost or stolen phone): every session ends at once."""
+    user = db.get_or_404(User, user_id)
+    ended = end_all_sessions(user, by=current_user)
+    flash(_("%(name)s was logged out on %(n)d devices.", name=user.full_name, n=ended), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
 
 
 def _plan_page(form: FollowUpStepForm, status: int = 200) -> ResponseReturnValue:

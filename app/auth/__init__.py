@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.auth import sessions
 from app.core.timeutil import epoch_seconds
 from app.extensions import db, login_manager
 from app.models import User
@@ -28,6 +29,11 @@ def unauthorized() -> Response:
     """Full pages go to the log-in page; htmx and API callers get 401 so they can keep their data."""
     login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
     if _wants_json():
+        if session.get("session_ended"):
+            # Ended on the server (log-out elsewhere, a new password, "log out on all devices"): the
+            # device wipes what it keeps, except visits not yet sent, which wait for its user's log-in.
+            message = _("Your session was ended. Log in again.")
+            return jsonify(error="session_ended", message=message), 401
         return jsonify(error="unauthorized", message=_("Your session has ended. Log in again.")), 401
     if request.htmx:
         response = Response(status=401)
@@ -56,18 +62,26 @@ def end_idle_session() -> Response | None:
     now = epoch_seconds()
     last_seen = session.get("last_seen", now)
     if now - last_seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
+<<<<<<< HEAD
         from app.auth.services import log_out
 
+=======
+        logout_user()
+        sessions.end_current()
+>>>>>>> i13
         # Only the page copies go: visits the user has not yet sent stay for the next log-in.
         log_out("pages")
         flash(_("You were logged out after a period of inactivity. Log in again."), "info")
         return unauthorized()
-    session["last_seen"] = now
+    if now - last_seen >= 30 or "last_seen" not in session:
+        # Not every request: each change is a write to the session store.
+        session["last_seen"] = now
     session.permanent = True
     return None
 
 
 def init_app(app: Flask) -> None:
+    sessions.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Log in to see this page.")

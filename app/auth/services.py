@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from app.audit.services import record_account_change
-from app.auth import saml
+from app.auth import saml, sessions
 from app.auth.saml import Assertion, Refusal
 from app.core.timeutil import epoch_seconds
 from app.extensions import db
@@ -41,6 +43,19 @@ def verify_password(user: User, password: str) -> bool:
         return _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+_dummy_hashes: dict[bool, str] = {}
+
+
+def _spend_a_verification(password: str) -> None:
+    """Verify against a hash of nothing, as long as a real check takes: an unknown user name must not
+    answer faster than a known one, or names could be found by timing."""
+    fast = bool(current_app.config.get("PASSWORD_HASH_FAST"))
+    if fast not in _dummy_hashes:
+        _dummy_hashes[fast] = _current_hasher().hash(secrets.token_urlsafe(16))
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _hasher.verify(_dummy_hashes[fast], password)
 
 
 class LoginError(enum.Enum):
@@ -96,6 +111,8 @@ def authenticate(username: str, password: str, ip_address: str | None = None) ->
         db.session.commit()
         return LoginResult(error=LoginError.LOCKED, locked_until=user.locked_until)
 
+    if user is None:
+        _spend_a_verification(password)
     if user is None or not user.is_active or not verify_password(user, password):
         attempt(False)
         db.session.flush()
@@ -133,7 +150,9 @@ def password_problem(password: str, username: str | None = None) -> str | None:
 
 
 def set_password(user: User, password: str, by: User | None = None) -> None:
-    """A new password (by an administrator, or the user: `by`); it also lifts a lock-out."""
+    """A new password (by an administrator, or the user: `by`); it also lifts a lock-out, and ends the
+    user's sessions on other devices (all of them when someone else set it): whoever knew the old
+    password may have logged in with it."""
     problem = password_problem(password, user.username)
     if problem:
         raise PasswordRejected(problem)
@@ -142,6 +161,16 @@ def set_password(user: User, password: str, by: User | None = None) -> None:
     user.failures_reset_at = utcnow()
     record_account_change(AuditAction.UPDATE, user, by or user)
     db.session.commit()
+    sessions.end_sessions_of(user.id, "password", keep_current=by is None or by.id == user.id)
+
+
+def end_all_sessions(user: User, by: User) -> int:
+    """An administrator logs a user out on all devices (a lost or stolen phone); logged as an account
+    change. The devices wipe what they keep at their next contact."""
+    ended = sessions.end_sessions_of(user.id, "admin")
+    record_account_change(AuditAction.UPDATE, user, by)
+    db.session.commit()
+    return ended
 
 
 def unlock(user: User, by: User | None = None) -> None:
@@ -163,6 +192,7 @@ def set_locale(user: User, lang: str) -> None:
 def log_in(user: User, method: str = "password", sso: dict[str, str | None] | None = None) -> None:
     """Start a fresh session for `user`. `sso`: what Single Logout needs to know of the IdP's session."""
     session.clear()  # nothing of a previous session (or of an attacker's planted one) carries over
+    sessions.regenerate()  # a new session id: one known before the log-in is worth nothing
     login_user(user)
     session["last_seen"] = epoch_seconds()
     session["login_method"] = method
@@ -178,6 +208,7 @@ def log_out(wipe: str = "all") -> dict[str, str | None] | None:
     """
     sso = session.get("sso")
     logout_user()
+    sessions.end_current()  # on the server: a copy of the cookie no longer opens anything
     session.clear()
     session["wipe_device"] = wipe
     return sso

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from app.auth import saml
+from app.auth import saml, sessions
 from app.auth.forms import LoginForm, OwnPasswordForm
 from app.auth.saml import Refusal, SamlRefused
 from app.auth.services import (
@@ -235,3 +235,25 @@ def change_password() -> ResponseReturnValue:
                 return redirect(url_for("core.index"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/password.html", form=form), status
+
+
+@bp.get("/konto/enheder")
+@login_required
+def devices() -> ResponseReturnValue:
+    """The user's own active sessions: which device, last used; each can be ended."""
+    found = sessions.sessions_of(current_user.id)
+    current = sessions.current_key()
+    return render_template("auth/devices.html", sessions=found, current=current, label=sessions.device_label)
+
+
+@bp.post("/konto/enheder/<public_id>/log-ud")
+@login_required
+def end_device(public_id: str) -> ResponseReturnValue:
+    """End one of the user's other sessions (a phone left somewhere); the present one is the log-out."""
+    current = sessions.current_key()
+    if current and current.startswith(public_id):
+        abort(400)
+    if not sessions.end_session_of(current_user.id, public_id, "user"):
+        abort(404)
+    flash(_("The device was logged out."), "success")
+    return redirect(url_for("auth.devices"), code=303)

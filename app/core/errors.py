@@ -1,4 +1,8 @@
-"""Error pages in Danish; a failed request never leaves a broken transaction behind."""
+"""Error pages in Danish; a failed request never leaves a broken transaction behind.
+
+The sync API and JSON callers get the API's Error schema instead (app/sync/openapi.py): an `error`
+code and a `message` for the user, whatever went wrong, so that a device can always read the answer.
+"""
 
 from __future__ import annotations
 
@@ -10,29 +14,50 @@ from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 
-# Said to JSON callers (the signing page's script shows `message`) where a page would explain it.
-_JSON_MESSAGES = {
-    429: _l(
-        "There have been too many attempts from this network in a short time. Wait a minute and try again."
+# code → (the Error schema's `error`, the message for the user).
+JSON_ERRORS = {
+    400: ("bad_request", _l("The request could not be read.")),
+    401: ("unauthorized", _l("Your session has ended. Log in again.")),
+    403: ("forbidden", _l("You do not have access to this.")),
+    # The same for what does not exist and what is outside the user's caseload: existence is not told.
+    404: ("not_found", _l("Not found on the server, or not in your caseload.")),
+    405: ("method_not_allowed", _l("The request could not be read.")),
+    409: ("conflict", _l("The request conflicts with what the server holds.")),
+    413: ("too_large", _l("The request is too large.")),
+    415: ("bad_request", _l("The request could not be read.")),
+    422: ("invalid", _l("The request could not be read.")),
+    429: (
+        "too_many_requests",
+        _l(
+            "There have been too many attempts from this network in a short time. Wait a minute and try again."  # noqa: E501
+        ),
     ),
+    500: ("server_error", _l("Something went wrong on the server. Try again later.")),
+    503: ("unavailable", _l("The server is busy. Try again later.")),
 }
 
 _CSRF_MESSAGE = _l("The request's security token is out of date. Reload the page and try again.")
 
 
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.is_json
+
+
+def json_error(code: int) -> ResponseReturnValue:
+    error, message = JSON_ERRORS.get(code, (f"http_{code}", JSON_ERRORS[500][1]))
+    return {"error": error, "message": str(message)}, code
+
+
 def _render(code: int) -> ResponseReturnValue:
-    if request.path.startswith("/api/") or request.is_json:
-        body: dict = {"error": code}
-        if code in _JSON_MESSAGES:
-            body["message"] = str(_JSON_MESSAGES[code])
-        return body, code
+    if wants_json():
+        return json_error(code)
     return render_template("errors/error.html", code=code), code
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
-        if request.path.startswith("/api/"):
+        if wants_json():
             # The device sets such an entry aside as needing action (static/js/outbox.js).
             return {"error": "csrf", "message": str(_CSRF_MESSAGE)}, 400
         return render_template("errors/error.html", code=400, csrf=True), 400

@@ -24,9 +24,18 @@ def select_locale() -> str:
     return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _date(value: date | datetime, pattern: str) -> str:
+    try:
+        return format_date(value, pattern)
+    except OverflowError:
+        # Within hours of year 1 or 9999 (stored before dates were checked) a time has no local day:
+        # write its UTC day, so that the page showing it still opens.
+        return format_date(value.date() if isinstance(value, datetime) else value, pattern)
+
+
 def date_short(value: date | datetime | None) -> str:
     """23.11.2026"""
-    return "" if value is None else format_date(value, "dd.MM.yyyy")
+    return "" if value is None else _date(value, "dd.MM.yyyy")
 
 
 def date_long(value: date | datetime | None) -> str:
@@ -34,7 +43,7 @@ def date_long(value: date | datetime | None) -> str:
     if value is None:
         return ""
     pattern = "EEEE 'd.' d. MMMM y" if str(get_locale()) == "da" else "EEEE d MMMM y"
-    return format_date(value, pattern)
+    return _date(value, pattern)
 
 
 def date_weekday(value: date | None) -> str:
@@ -56,19 +65,30 @@ def iso_date_short(value: str | None) -> str:
     return date_short(date.fromisoformat(value)) if value else ""
 
 
+def _datetime(value: datetime, pattern: str) -> str:
+    try:
+        return format_datetime(value, pattern)
+    except OverflowError:  # see _date: odd stored times are written in UTC
+        return format_datetime(value, pattern, rebase=False)
+
+
 def datetime_short(value: datetime | None) -> str:
     """23.11.2026 14:05, 24-hour clock in the municipality's time zone."""
-    return "" if value is None else format_datetime(value, "dd.MM.yyyy HH:mm")
+    return "" if value is None else _datetime(value, "dd.MM.yyyy HH:mm")
 
 
 def time_short(value: datetime | None) -> str:
-    return "" if value is None else format_datetime(value, "HH:mm")
+    return "" if value is None else _datetime(value, "HH:mm")
 
 
 def _device_moment(value: datetime, offset_minutes: int | None) -> tuple[datetime, str]:
     """The moment in the device's own time, and its offset written out where it is not the municipality's."""
     local = device_local(value, offset_minutes)
-    if local.utcoffset() == value.astimezone(zone()).utcoffset():
+    try:
+        danish = value.astimezone(zone()).utcoffset()
+    except OverflowError:  # odd stored data near year 1 or 9999: shown as it is
+        return local, ""
+    if local.utcoffset() == danish:
         return local, ""
     return local, " (UTC" + local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:] + ")"
 

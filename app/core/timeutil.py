@@ -47,7 +47,12 @@ def local_date(value: datetime | str | None) -> date | None:
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(zone()).date()
+    try:
+        return value.astimezone(zone()).date()
+    except OverflowError:
+        # A time within hours of year 1 or 9999 (stored before dates were checked) has no local day
+        # inside the calendar; its UTC day stands in, so that pages showing it still open.
+        return value.date()
 
 
 @dataclass(frozen=True)
@@ -65,9 +70,12 @@ class DeviceTime:
 
 def device_local(moment: datetime, offset_minutes: int | None) -> datetime:
     """A stored UTC moment as the device showed it (in the municipality's zone when its offset is unknown)."""
-    if offset_minutes is None:
-        return moment.astimezone(zone())
-    return moment.astimezone(timezone(timedelta(minutes=offset_minutes)))
+    try:
+        if offset_minutes is None:
+            return moment.astimezone(zone())
+        return moment.astimezone(timezone(timedelta(minutes=offset_minutes)))
+    except OverflowError:
+        return moment  # within hours of year 1 or 9999 (odd stored data): shown in UTC, the page opens
 
 
 def parse_device_time(value: object) -> DeviceTime:

@@ -15,6 +15,7 @@ from app.models.placement import (
     ScheduledVisit,
     ScheduledVisitStatus,
 )
+from app.models.session import UserSession
 from app.models.user import LoginAttempt, Role, SamlRequest, Team, User
 from app.models.visit import (
     ConvertAnswer,
@@ -61,6 +62,7 @@ __all__ = [
     "Team",
     "TemplateStatus",
     "User",
+    "UserSession",
     "Visit",
     "VisitKind",
     "VisitState",

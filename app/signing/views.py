@@ -10,7 +10,7 @@ from app.audit import services as audit
 from app.core.limits import signing_links
 from app.extensions import db
 from app.models import AuditAction
-from app.sync.views import sign
+from app.sync.views import json_object, sign
 from app.visits import services, signing
 
 bp = Blueprint("signing", __name__, url_prefix="/s")
@@ -44,6 +44,15 @@ def page(token: str) -> ResponseReturnValue:
     ), {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
+def _refused_json(reason: str) -> ResponseReturnValue:
+    message = {
+        "unknown": _("The signing link is not valid."),
+        "used": _("The signing link has already been used."),
+        "expired": _("The signing link has expired. Ask the job broker for a new one."),
+    }[reason]
+    return jsonify(error=reason, message=message), REFUSED_STATUS[reason]
+
+
 @bp.put("/<token>")
 @signing_links
 def submit(token: str) -> ResponseReturnValue:
@@ -51,13 +60,17 @@ def submit(token: str) -> ResponseReturnValue:
     try:
         found = signing.redeemable(token)
     except signing.TokenRefused as refused:
-        message = {
-            "unknown": _("The signing link is not valid."),
-            "used": _("The signing link has already been used."),
-            "expired": _("The signing link has expired. Ask the job broker for a new one."),
-        }[str(refused)]
-        return jsonify(error=str(refused), message=message), REFUSED_STATUS[str(refused)]
-    response = sign(found.visit, found.signer_role.value, request.get_json(silent=True) or {}, via_token=True)
+        return _refused_json(str(refused))
+    if any(s.signer_role == found.signer_role for s in found.visit.signatures):
+        return _refused_json("used")  # the link's signature is in: a second use of it, however sent
+    payload = json_object()
+    if payload is None:
+        message = _("The request body is not a JSON object.")
+        return jsonify(error="invalid", message=message, errors={"body": [message]}), 422
+    try:
+        response = sign(found.visit, found.signer_role.value, payload, via_token=True)
+    except services.SignatureRace:
+        return _refused_json("used")  # two uses of one link at once: the other one signed
     status = response[1] if isinstance(response, tuple) else 200
     if 200 <= status < 300:
         signing.mark_used(found)

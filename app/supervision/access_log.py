@@ -22,7 +22,7 @@ from app.core.formatting import datetime_short
 from app.core.labels import AUDIT_ACTION, ROLE
 from app.extensions import db
 from app.models import AuditAction, AuditEvent, Citizen, Role, Team, User
-from app.supervision.history import _local_midnight, citizen_matches
+from app.supervision.history import _local_midnight, citizen_matches, spreadsheet_safe
 from app.supervision.paging import Page, count_and_clamp
 
 PAGE_SIZE = 50
@@ -132,7 +132,7 @@ def extract_csv(rows: list[ExtractRow]) -> str:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(EXTRACT_COLUMNS)
     for row in rows:
-        writer.writerow([row.at, row.action, row.purpose, row.by])
+        writer.writerow(spreadsheet_safe(cell) for cell in (row.at, row.action, row.purpose, row.by))
     return out.getvalue()
 
 

@@ -167,12 +167,19 @@ def hours_scale(highest: Decimal | float) -> tuple[int, list[int]]:
     return top, list(range(0, top + 1, step))
 
 
+MAX_TICK_SPAN_DAYS = 20 * 366
+
+
 def _date_ticks(first: date, last: date, x_of: Callable[[date], float]) -> list[tuple[float, str]]:
     """The first and last day, and between them the first days of months, left out where a label would
     come closer than 60 units to its neighbours."""
     months = []
     day = first.replace(day=1)
-    while (day := date(day.year + day.month // 12, day.month % 12 + 1, 1)) < last:
+    # Month ticks over decades would all be left out anyway; odd stored dates (year 1) must not loop
+    # through the calendar or past its end.
+    while (last - first).days <= MAX_TICK_SPAN_DAYS and (
+        day := date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    ) < last:
         months.append(day)
     labelled = [(x_of(first), short_date(first))]
     for month in months:

@@ -53,6 +53,16 @@ class HistoryFilter:
     def is_empty(self) -> bool:
         return self == HistoryFilter()
 
+    @property
+    def search_term(self) -> str | None:
+        """What was searched for by name, for the access log ("Søgt" with the term); None if nothing."""
+        parts = [
+            f"{label}: {text.strip()}"
+            for label, text in (("borger", self.citizen), ("virksomhed", self.company))
+            if text.strip()
+        ]
+        return "; ".join(parts) or None
+
 
 def team_members(user: User) -> list[User]:
     """The jobformidlere whose visits the reviewer sees, by name."""
@@ -170,6 +180,17 @@ CSV_COLUMNS = (
 )
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """The cell as text a spreadsheet shows as text: a leading formula character gets a quote before it
+    (OWASP's advice), so a citizen or company named "=HYPERLINK(…)" is a name, not a link."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def history_csv(visits: list[Visit]) -> str:
     """The visits as CSV for a Danish spreadsheet: semicolons, decimal commas, a byte-order mark."""
     out = io.StringIO()
@@ -180,7 +201,8 @@ def history_csv(visits: list[Visit]) -> str:
         for v in visits:
             p = v.placement
             writer.writerow(
-                [
+                spreadsheet_safe(cell)
+                for cell in [
                     date_short(v.performed_at),
                     p.citizen.full_name,
                     p.citizen.case_ref,

@@ -176,7 +176,12 @@ def step_hours(
     total = Decimal(0)
     for i, (day, weekly) in enumerate(steps):
         begin = max(day, start, first_counted)
-        until = steps[i + 1][0] - timedelta(days=1) if i + 1 < len(steps) else last_day
+        # date.min has no day before it (a visit stored with the year 1 before dates were checked).
+        until = (
+            max(steps[i + 1][0], date.min + timedelta(days=1)) - timedelta(days=1)
+            if i + 1 < len(steps)
+            else last_day
+        )
         end = min(until, last_day, last_counted)
         if end >= begin:
             total += Decimal(weekly) * (end - begin + timedelta(days=1)).days / 7

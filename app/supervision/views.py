@@ -120,7 +120,8 @@ def _history_form() -> HistoryFilterForm:
 def visit_history() -> ResponseReturnValue:
     """The team's visits: filters, pages, each visit's summary and sealed PDF."""
     form = _history_form()
-    page = history.history_page(current_user, form.filter(), _page_number())
+    chosen = form.filter()
+    page = history.history_page(current_user, chosen, _page_number())
     context = {"form": form, "page": page, "query": _query_without_page()}
     template = _page_or_fragment("supervision/history.html", "supervision/_history_rows.html", "history-rows")
     body = shown_and_logged(
@@ -128,6 +129,8 @@ def visit_history() -> ResponseReturnValue:
         context,
         citizen_ids=sorted({v.placement.citizen_id for v in page.rows}),
         object_type="visit_history",
+        action=AuditAction.SEARCH if chosen.search_term else AuditAction.READ,
+        search_term=chosen.search_term,
     )
     return body, VARY
 
@@ -141,13 +144,15 @@ def _query_without_page() -> str:
 def visit_history_csv() -> ResponseReturnValue:
     """The filtered history as CSV; the export is in the access log of every citizen in it."""
     form = _history_form()
-    visits = history.history_rows(current_user, form.filter())
+    chosen = form.filter()
+    visits = history.history_rows(current_user, chosen)
     content = history.history_csv(visits)
     audit.record(
         AuditAction.EXPORT,
         "export",
         citizen_ids=sorted({v.placement.citizen_id for v in visits}) or [None],
         object_type="visit_history",
+        search_term=chosen.search_term,
     )
     db.session.commit()
     filename = f"besoeg-{local_today().isoformat()}.csv"

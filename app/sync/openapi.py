@@ -5,12 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from app import __version__
+from app.sync.validation import MAX_ACTIONS, MAX_ID
 
 ERROR = {
     "type": "object",
-    "required": ["error"],
+    "description": "Every error answer of the API, whatever its status.",
+    "required": ["error", "message"],
     "properties": {
-        "error": {"type": "string", "examples": ["invalid", "conflict", "unauthorized", "not_found"]},
+        "error": {
+            "type": "string",
+            "examples": [
+                "invalid",
+                "conflict",
+                "changed",
+                "unauthorized",
+                "session_ended",
+                "forbidden",
+                "not_found",
+                "csrf",
+                "bad_request",
+                "too_large",
+                "too_many_requests",
+            ],
+        },
         "message": {"type": "string", "description": "A message for the user, in the user's language."},
         "errors": {
             "type": "object",
@@ -59,15 +76,24 @@ VISIT = {
         "can_convert",
     ],
     "properties": {
-        "placement_id": {"type": "integer"},
-        "template_id": {"type": "integer", "description": "The checklist template version filled in."},
-        "scheduled_visit_id": {"type": ["integer", "null"]},
+        "placement_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "template_id": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_ID,
+            "description": "The checklist template version filled in.",
+        },
+        "scheduled_visit_id": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID},
         "addendum_of": {
             "type": ["string", "null"],
             "format": "uuid",
             "description": "A signed visit corrected.",
         },
-        "performed_on": {"type": "string", "format": "date"},
+        "performed_on": {
+            "type": "string",
+            "format": "date",
+            "description": "Not more than 90 days before the course started, and not after tomorrow.",
+        },
         "performed_time": {
             "type": ["string", "null"],
             "pattern": "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$",
@@ -94,17 +120,22 @@ VISIT = {
         "hours_note": {"type": "string", "maxLength": 5000},
         "actions": {
             "type": "array",
+            "maxItems": MAX_ACTIONS,
             "items": {
                 "type": "object",
                 "required": ["what"],
                 "properties": {
-                    "what": {"type": "string"},
-                    "who": {"type": "string"},
-                    "due": {"type": "string", "format": "date"},
+                    "what": {"type": "string", "maxLength": 500},
+                    "who": {"type": "string", "maxLength": 120},
+                    "due": {"type": ["string", "null"], "format": "date", "description": "Within two years."},
                 },
             },
         },
-        "next_visit_date": {"type": ["string", "null"], "format": "date"},
+        "next_visit_date": {
+            "type": ["string", "null"],
+            "format": "date",
+            "description": "After the visit and within two years of today.",
+        },
     },
 }
 
@@ -120,14 +151,33 @@ SIGNATURE = {
     "type": "object",
     "required": ["name", "strokes", "width", "height"],
     "properties": {
-        "name": {"type": "string", "maxLength": 120},
+        "name": {"type": "string", "minLength": 1, "maxLength": 120},
         "strokes": {
             "type": "array",
-            "description": "signature_pad's toData(): point groups with x, y (CSS pixels of the pad).",
-            "items": {"type": "object", "properties": {"points": {"type": "array"}}},
+            "minItems": 1,
+            "description": (
+                "signature_pad's toData(): point groups with x, y (CSS pixels of the pad), at least 3 and "
+                "at most 20,000 points in all, each within the pad or up to its size beyond an edge; no "
+                "NaN or Infinity anywhere."
+            ),
+            "items": {
+                "type": "object",
+                "required": ["points"],
+                "properties": {
+                    "points": {
+                        "type": "array",
+                        "maxItems": 20000,
+                        "items": {
+                            "type": "object",
+                            "required": ["x", "y"],
+                            "properties": {"x": {"type": "number"}, "y": {"type": "number"}},
+                        },
+                    }
+                },
+            },
         },
-        "width": {"type": "number"},
-        "height": {"type": "number"},
+        "width": {"type": "number", "minimum": 50, "maximum": 4000},
+        "height": {"type": "number", "minimum": 30, "maximum": 4000},
         "signed_at": {**DEVICE_TIME, "description": "When the signer signed, by the device's clock."},
         "content_hash": {
             "type": "string",
@@ -153,14 +203,32 @@ CONSENT = {
 }
 
 
+WRITE_ANSWERS = (200, 201, 400, 401, 403, 404, 409, 413, 422, 429)
+
+
 def _responses(*codes: int | str) -> dict[str, Any]:
     described = {
         200: ("The stored visit (an identical replay stores nothing new).", "VisitState"),
         "token": ("The session's CSRF token for the X-CSRFToken header.", "CsrfToken"),
         201: ("Created.", "VisitState"),
-        401: ("Not logged in: keep the entry and ask the user to log in again.", "Error"),
+        400: (
+            "The request could not be read: no valid CSRF token (error: csrf), or a malformed body.",
+            "Error",
+        ),
+        401: (
+            "Not logged in: keep the entry and ask the user to log in again. error: session_ended when the "
+            "session was ended on the server (log-out elsewhere, a new password, log-out on all devices): "
+            "the device then wipes what it keeps, except what it has not sent.",
+            "Error",
+        ),
         403: ("Not allowed for this user.", "Error"),
-        404: ("No such visit, or not in the user's caseload.", "Error"),
+        404: (
+            "No such visit, or not in the user's caseload: the same answer for both, so that a visit's "
+            "existence cannot be learnt.",
+            "Error",
+        ),
+        413: ("The request is larger than the server takes.", "Error"),
+        429: ("Too many requests from this address; try again later.", "Error"),
         409: (
             "Different content for a visit that someone has signed (a fully signed one is corrected by "
             "an addendum; before that, the signatures are withdrawn on the visit's page first), or a "
@@ -222,7 +290,7 @@ def spec() -> dict[str, Any]:
                 "get": {
                     "operationId": "getCsrfToken",
                     "summary": "The session's CSRF token",
-                    "responses": {"200": _responses("token")["token"], **_responses(401)},
+                    "responses": {"200": _responses("token")["token"], **_responses(401, 429)},
                 },
             },
             "/visits/{uuid}": {
@@ -244,12 +312,12 @@ def spec() -> dict[str, Any]:
                             },
                         },
                     },
-                    "responses": _responses(200, 201, 401, 403, 404, 409, 422),
+                    "responses": _responses(*WRITE_ANSWERS),
                 },
                 "get": {
                     "operationId": "getVisit",
                     "summary": "What the server holds for a visit",
-                    "responses": _responses(200, 401, 404),
+                    "responses": _responses(200, 401, 404, 429),
                 },
             },
             "/visits/{uuid}/signatures/{role}": {
@@ -264,7 +332,7 @@ def spec() -> dict[str, Any]:
                             "application/json": {"schema": {"$ref": "#/components/schemas/Signature"}}
                         },
                     },
-                    "responses": _responses(200, 201, 401, 403, 404, 409, 422),
+                    "responses": _responses(*WRITE_ANSWERS),
                 },
             },
             "/visits/{uuid}/consents/{role}": {
@@ -277,7 +345,7 @@ def spec() -> dict[str, Any]:
                         "required": True,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Consent"}}},
                     },
-                    "responses": _responses(200, 201, 401, 403, 404, 409, 422),
+                    "responses": _responses(*WRITE_ANSWERS),
                 },
             },
         },

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid as uuid_lib
+from typing import NoReturn
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, abort, current_app, jsonify, make_response, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -18,6 +19,7 @@ from app.extensions import db
 from app.models import ChecklistTemplate, Role, SignerRole, Visit
 from app.placements.services import get_placement
 from app.sync.openapi import spec
+from app.sync.validation import limit_errors, parse_id, visit_type_errors
 from app.visits import services
 from app.visits.completion import ensure_summary, finish_signed_visit, summary_state
 from app.visits.forms import ConsentForm, formdata_from_json, visit_form_class
@@ -61,11 +63,10 @@ def _injected_failure() -> bool:
     return True
 
 
-def _int(value: object) -> int | None:
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
+def json_object() -> dict | None:
+    """The request's JSON body if it is an object; None for anything else (a list, a number, not JSON)."""
+    payload = request.get_json(silent=True)
+    return payload if isinstance(payload, dict) else None
 
 
 def _device_time(value: object, field: str, errors: dict) -> DeviceTime | None:
@@ -100,12 +101,25 @@ def _signature_clock(payload: dict) -> tuple[services.DeviceClock, dict]:
     return services.DeviceClock(completed=drawn, sent=_sent_at()), errors
 
 
-def _body():
-    """The visit as the form reads it, from JSON or from form data (the page sends its form as is)."""
+def _body() -> tuple[MultiDict | None, dict]:
+    """The visit as the form reads it, from JSON or from form data (the page sends its form as is),
+    with the errors found before the form sees it: wrong JSON types, too many action rows."""
     if request.is_json:
-        payload = request.get_json(silent=True)
-        return formdata_from_json(payload) if isinstance(payload, dict) else None
-    return request.form
+        payload = json_object()
+        if payload is None:
+            return None, {"body": [_("The request body is not a JSON object.")]}
+        errors = visit_type_errors(payload)
+        if errors:
+            return None, errors
+        data = formdata_from_json(payload)
+    else:
+        data = request.form
+    return data, limit_errors(data)
+
+
+def not_found() -> NoReturn:
+    """404 in the Error schema, the same for a visit that does not exist and one outside the caseload."""
+    abort(404)
 
 
 @bp.put("/visits/<uuid:visit_uuid>")
@@ -113,11 +127,11 @@ def _body():
 def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     """Create or update a completed visit; a replay of the same content answers with the stored visit."""
     if _injected_failure():
-        return jsonify(error="unavailable"), 503
-    data = _body()
-    if data is None:
-        return _invalid({"body": [_("The request body is not a JSON object.")]})
-    placement_id, template_id = _int(data.get("placement_id")), _int(data.get("template_id"))
+        abort(503)
+    data, errors = _body()
+    if errors:
+        return _invalid(errors)
+    placement_id, template_id = parse_id(data.get("placement_id")), parse_id(data.get("template_id"))
     if placement_id is None:
         return _invalid({"placement_id": [_("The visit must name its course.")]})
     get_placement(current_user, placement_id, purpose="visit", write=True)  # 404/403 outside the caseload
@@ -129,6 +143,8 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     if not form.validate() or clock_errors:
         return _invalid({**form.errors, **clock_errors})
     result = services.save_visit(visit_uuid, form, current_user, local_today(), clock)
+    if result.outcome == services.Outcome.NOT_FOUND:
+        not_found()
     if result.outcome == services.Outcome.INVALID:
         return _invalid(result.errors)
     if result.outcome == services.Outcome.CONFLICT:
@@ -162,7 +178,7 @@ def get_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     """The stored visit's state, so a device can learn what the server holds."""
     visit = services.find(visit_uuid)
     if visit is None:
-        return jsonify(error="not_found"), 404
+        not_found()
     get_placement(current_user, visit.placement_id, purpose="visit")
     ensure_summary(visit)  # the device asks while a summary is being made: a lost one is queued again
     return jsonify(visit_json(visit))
@@ -173,16 +189,18 @@ def get_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
 def put_signature(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
     """One signer's signature, drawn on the jobformidler's device."""
     visit = _own_visit_on_the_server(visit_uuid)
-    return sign(visit, role, request.get_json(silent=True) or {}, via_token=False)
+    payload = json_object()
+    if payload is None:
+        return _signature_invalid({"body": [_("The request body is not a JSON object.")]})
+    return sign(visit, role, payload, via_token=False)
 
 
 def _own_visit_on_the_server(visit_uuid: uuid_lib.UUID) -> Visit:
     """The visit a signature or consent is for: 404 (JSON) until it has reached the server, and outside
     the jobformidler's caseload."""
     visit = services.find(visit_uuid)
-    if visit is None:
-        message = _("The visit has not reached the server yet.")
-        abort(make_response(jsonify(error="not_found", message=message), 404))
+    if visit is None or visit.placement.citizen.jobformidler_id != current_user.id:
+        not_found()
     get_placement(current_user, visit.placement_id, purpose="visit", write=True)
     return visit
 
@@ -223,8 +241,9 @@ def put_consent(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
         signer = SignerRole(role)
     except ValueError:
         return _signature_invalid({"role": [_("Unknown signer.")]})
-    payload = request.get_json(silent=True)
-    payload = payload if isinstance(payload, dict) else {}
+    payload = json_object()
+    if payload is None:
+        return _signature_invalid({"body": [_("The request body is not a JSON object.")]})
     fields = MultiDict({key: payload[key] for key in ("name", "note") if isinstance(payload.get(key), str)})
     # The same form as the visit page's; the API's CSRF check is the X-CSRFToken header (CSRFProtect).
     form = ConsentForm(formdata=fields, meta={"csrf": False})
@@ -243,6 +262,10 @@ def put_consent(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
         )
     except services.SignatureError as error:
         return _refused(visit, error)
+    except services.SignatureRace:
+        # Sent twice at once (the outbox and the service worker): the other one is stored now, so this
+        # is a replay of it or a conflict with it.
+        return put_consent(visit_uuid, role)
     return _signed(visit, result)
 
 
@@ -265,7 +288,8 @@ def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseRet
         signer = SignerRole(role)
     except ValueError:
         return _signature_invalid({"role": [_("Unknown signer.")]})
-    name = str(payload.get("name") or "").strip()
+    name = payload.get("name")
+    name = name.strip() if isinstance(name, str) else ""
     if not name:
         return _signature_invalid({"name": [_("Write the signer's name.")]})
     if len(name) > 120:
@@ -292,6 +316,11 @@ def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseRet
         )
     except services.SignatureError as error:
         return _refused(visit, error)
+    except services.SignatureRace:
+        if via_token:
+            raise  # the signing link answers as a used link
+        # Sent twice at once: the other one is stored now, so this is a replay of it or a conflict.
+        return sign(db.session.get(Visit, visit.id), role, payload, via_token)
     return _signed(visit, result)
 
 

@@ -6,6 +6,7 @@ meets exactly the rules the page showed.
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +31,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.core.labels import CONVERT, VISIT_KIND
 from app.models import ChecklistTemplate, ItemKind, VisitKind
 from app.placements.forms import MAX_WEEKLY_HOURS, HoursField
+from app.sync.validation import MAX_ACTIONS, parse_id
 
 NOTE_MAX = 5000
 ACTION_ROWS = 3
@@ -102,8 +104,21 @@ class VisitFormBase(FlaskForm):
     hours_note = TextAreaField(
         _l("The next step toward more paid hours"), validators=[Optional(), Length(max=NOTE_MAX)]
     )
-    actions = FieldList(FormField(ActionForm), min_entries=ACTION_ROWS, max_entries=30)
+    actions = FieldList(FormField(ActionForm), min_entries=ACTION_ROWS, max_entries=MAX_ACTIONS)
     next_visit_date = DateField(_l("Next visit"), validators=[Optional()])
+
+    def validate_scheduled_visit_id(self, field: HiddenField) -> None:
+        if field.data and parse_id(field.data) is None:
+            raise ValidationError(_l("Unknown scheduled visit for this course."))
+
+    def validate_addendum_of(self, field: HiddenField) -> None:
+        if field.data:
+            try:
+                uuid.UUID(str(field.data))
+            except ValueError as error:
+                raise ValidationError(
+                    _l("An addendum must point at a signed visit of the same course.")
+                ) from error
 
     def validate_next_visit_date(self, field: DateField) -> None:
         if field.data and self.performed_on.data and field.data <= self.performed_on.data:

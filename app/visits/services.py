@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import math
 import uuid as uuid_lib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -34,6 +35,7 @@ from app.models import (
     ScheduledVisitStatus,
     Signature,
     SignerRole,
+    SigningToken,
     User,
     Visit,
     VisitKind,
@@ -49,6 +51,7 @@ class Outcome(enum.StrEnum):
     UNCHANGED = "unchanged"  # 200: the same content again; nothing stored
     UPDATED = "updated"  # 200
     CONFLICT = "conflict"  # 409: different content for a signed visit
+    NOT_FOUND = "not_found"  # 404: the UUID is another caseload's visit, answered as if unknown
     INVALID = "invalid"  # 422
 
 
@@ -191,11 +194,37 @@ def _check_references(form: VisitFormBase, placement: Placement, template: Check
     if form.scheduled_visit_id.data:
         sv = db.session.get(ScheduledVisit, int(form.scheduled_visit_id.data))
         if sv is None or sv.placement_id != placement.id:
-            errors["scheduled_visit_id"] = ["unknown scheduled visit for this course"]
+            errors["scheduled_visit_id"] = [str(_l("Unknown scheduled visit for this course."))]
     if form.addendum_of.data:
         original = find(form.addendum_of.data)
         if original is None or original.placement_id != placement.id or not original.is_immutable:
-            errors["addendum_of"] = ["an addendum must point at a signed visit of the same course"]
+            errors["addendum_of"] = [str(_l("An addendum must point at a signed visit of the same course."))]
+    return errors
+
+
+# How far a visit's dates may lie from the course and from today: wider than any real visit, narrow
+# enough that a mistyped year (0001, 9999) is refused instead of stored.
+EARLIEST_BEFORE_START = timedelta(days=90)
+LATEST_AHEAD = timedelta(days=2)  # the device's clock and time zone may be a day ahead
+PLAN_AHEAD = timedelta(days=2 * 366)
+
+
+def date_errors(form: VisitFormBase, placement: Placement, today: date) -> dict[str, list[str]]:
+    """Dates outside a plausible window: the visit from shortly before the course started until today,
+    the next visit and agreed actions within about two years."""
+    errors: dict[str, list[str]] = {}
+    performed = form.performed_on.data
+    if performed < placement.start_date - EARLIEST_BEFORE_START:
+        errors["performed_on"] = [str(_l("The date is long before the course started. Check the year."))]
+    elif performed > today + LATEST_AHEAD:
+        errors["performed_on"] = [str(_l("The visit cannot take place in the future. Check the date."))]
+    latest = today + PLAN_AHEAD
+    if form.next_visit_date.data and form.next_visit_date.data > latest:
+        errors["next_visit_date"] = [str(_l("The next visit must be within two years. Check the year."))]
+    for i, action in enumerate(form.actions.data):
+        due = action.get("due")
+        if due and (due > latest or performed - due > PLAN_AHEAD):
+            errors[f"actions-{i}-due"] = [str(_l("The date must be within two years. Check the year."))]
     return errors
 
 
@@ -226,7 +255,7 @@ def save_visit(
     The device's times (`clock`) are kept beside the content but are not part of it: a replay sent
     later carries the same content and is recognised as the same visit."""
     placement = db.session.get(Placement, int(form.placement_id.data))
-    errors = _check_references(form, placement, form.template)
+    errors = _check_references(form, placement, form.template) | date_errors(form, placement, today)
     if errors:
         return SaveResult(Outcome.INVALID, errors=errors)
     content = content_of(form)
@@ -262,6 +291,10 @@ def save_visit(
 def _save_existing(
     visit: Visit, content: dict, digest: str, user: User, today: date, clock: DeviceClock
 ) -> SaveResult:
+    if visit.placement.citizen.jobformidler_id != user.id:
+        # Another caseload's visit: the same answer as a UUID nobody has used, so that neither its
+        # content nor its existence can be learnt by guessing or reusing UUIDs.
+        return SaveResult(Outcome.NOT_FOUND)
     if visit.content_hash == digest:
         return SaveResult(Outcome.UNCHANGED, visit)
     if visit.content_locked:
@@ -341,6 +374,17 @@ def strokes_to_svg(strokes: list[dict], width: float, height: float) -> str:
     )
 
 
+def _all_finite(value: Any) -> bool:
+    """No NaN or infinity anywhere in the stroke data (pressure, time, pen settings included)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_all_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_all_finite(v) for v in value)
+    return True
+
+
 def validate_strokes(strokes: Any, width: Any, height: Any) -> tuple[list, float, float]:
     """Check the drawing's shape; raises SignatureError with a Danish-ready message key."""
     try:
@@ -359,6 +403,12 @@ def validate_strokes(strokes: Any, width: Any, height: Any) -> tuple[list, float
         for p in points:
             if not isinstance(p, dict) or not all(isinstance(p.get(k), int | float) for k in ("x", "y")):
                 raise SignatureError("shape")
+            # A point is on the pad or near it (a stroke may leave the pad's edge); NaN, Infinity and
+            # 1e308 are no drawing, and would be drawn into the sealed summary.
+            if not (-width <= p["x"] <= 2 * width and -height <= p["y"] <= 2 * height):
+                raise SignatureError("shape")
+        if not _all_finite(group):
+            raise SignatureError("shape")
         total += len(points)
     if total < 3:
         raise SignatureError("empty")
@@ -415,22 +465,42 @@ def add_signature(
     return _store_signature(visit, signature, user, clock)
 
 
+class SignatureRace(Exception):
+    """Another request stored this role's signature at the same moment (one signing link used twice at
+    once, a device's retry racing the first send); this one's was rolled back."""
+
+
 def _store_signature(visit: Visit, signature: Signature, user: User | None, clock: DeviceClock) -> SignResult:
-    """Add a new signature with its device time and receipt; the last one a visit requires signs it."""
+    """Add a new signature with its device time and receipt; the last one a visit requires signs it, and
+    closes its unused signing links (their summary must not be shown any more)."""
     received = utcnow()
     signature.signed_at = clock.completed.at if clock.completed is not None else received
     signature.device_utc_offset = clock.offset_minutes
     signature.received_at = received
     signature.clock_skew_seconds = clock.skew_seconds(received)
     db.session.add(signature)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise SignatureRace from error
     now_signed = False
     if not missing_roles(visit):
         visit.state = VisitState.SIGNED
         # Signed when the last signature was given, by the signers' own clocks.
         visit.signed_at = max(s.signed_at for s in visit.signatures)
         now_signed = True
+        db.session.execute(
+            sa.update(SigningToken)
+            .where(SigningToken.visit_id == visit.id, SigningToken.used_at.is_(None))
+            .values(used_at=utcnow())
+        )
     _log(AuditAction.UPDATE, visit, user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise SignatureRace from error
     return SignResult(Outcome.CREATED, signature, now_signed)
 
 

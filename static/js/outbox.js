@@ -31,7 +31,7 @@
   async function sessionToken() {
     try {
       const response = await request("/api/v1/csrf-token", { cache: "no-store", credentials: "same-origin", headers: { "Accept": "application/json" } });
-      if (response.status === 401 || response.status === 403) return { login: true };
+      if (response.status === 401 || response.status === 403) return { login: true, answer: await response.json().catch(() => ({})) };
       if (!response.ok) return { retry: true };
       return { token: (await response.json()).csrf_token };
     } catch (e) {
@@ -44,7 +44,9 @@
     timer = setTimeout(flush, ms);
   }
 
-  function askForLogIn() {
+  async function askForLogIn(answer) {
+    // Ended on the server (a lost phone): wipe what the device keeps, except what waits to be sent.
+    if (answer && answer.error === "session_ended" && window.eftervaernWipeEnded) await window.eftervaernWipeEnded();
     loginNeeded = true;
     document.dispatchEvent(new CustomEvent("outbox:login"));
     return { stop: true };
@@ -94,7 +96,7 @@
       document.dispatchEvent(new CustomEvent("outbox:attention", { detail: { entry } }));
       return { attention: true };
     }
-    if (response.status === 401 || response.status === 403) return askForLogIn();
+    if (response.status === 401 || response.status === 403) return askForLogIn(data);
     if (response.status === 400) {
       // Not retried blindly: kept, with the server's words, for the user to act on ("På enheden").
       Object.assign(entry, { state: "attention", status: 400, errors: data.errors || {}, message: data.message || "" });
@@ -152,7 +154,7 @@
     if (!entries.length) return checkSummaries();
     if (!(await reachable())) return schedule(15000);
     const session = await sessionToken();
-    if (session.login) return askForLogIn();
+    if (session.login) return askForLogIn(session.answer);
     if (session.retry) return schedule(3000); // the server answered /ping: try again soon
     const held = new Set(all.map((e) => e.uuid));
     for (const entry of entries) {

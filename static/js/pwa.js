@@ -52,7 +52,9 @@
   });
   // The server marks the first page after a log-out: everything goes after the user's own log-out; after a
   // session that ended by itself only the page copies go, and unsent visits wait for the next log-in.
+  // A session ended on the server (a lost phone, say) keeps only what has not been sent (store.js).
   if (body.dataset.wipeDevice === "pages") window.eftervaernWipePages();
+  else if (body.dataset.wipeDevice === "ended") window.eftervaernWipeEnded();
   else if (body.dataset.wipeDevice !== undefined) wipeDevice();
 
   // --- Service worker and updates ---------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // What the device keeps, in IndexedDB: drafts of visits being typed, and the outbox of completed visits
 // and their signatures. Everything here belongs to the logged-in user: it is wiped at log-out (pwa.js),
 // and when another user logs in on the device (below). An expired session keeps it, so that the user's
-// unsent visits go out after the next log-in.
+// unsent visits go out after the next log-in; a session ended on the server keeps only those (wipeEnded).
 (function () {
   "use strict";
   const DB_NAME = "eftervaern";
@@ -34,6 +34,37 @@
       );
     }
     try { localStorage.clear(); sessionStorage.clear(); } catch (e) { /* storage may be disabled */ }
+  }
+
+  // A session ended on the server (log-out elsewhere, a new password, "Log ud på alle enheder" for a lost
+  // phone): the personal data goes — the page copies, drafts, other databases, local storage — but not the
+  // app's own files, and not the
+  // outbox of completed visits and signatures not yet sent, the only copy of them. They are sent after
+  // this user's next log-in; if someone else logs in here first, checkOwner() wipes them unshown.
+  async function wipeEnded() {
+    if ("caches" in window) {
+      const keys = await caches.keys();
+      const personal = keys.filter((k) => k.startsWith("eftervaern-") && !k.startsWith("eftervaern-static-"));
+      await Promise.all(personal.map((k) => caches.delete(k)));
+    }
+    if (window.indexedDB && indexedDB.databases) {
+      const dbs = await indexedDB.databases();
+      await Promise.all(dbs.filter((info) => info.name !== DB_NAME).map((info) => new Promise((resolve) => {
+        const request = indexedDB.deleteDatabase(info.name);
+        request.onsuccess = request.onerror = request.onblocked = () => resolve();
+      })));
+      if (dbs.some((info) => info.name === DB_NAME)) {
+        const connection = database || await idb.openDB(DB_NAME, DB_VERSION);
+        await connection.clear("drafts");
+        if (connection !== database) connection.close();
+      }
+    }
+    try {
+      const owner = localStorage.getItem(OWNER_KEY);
+      localStorage.clear();
+      sessionStorage.clear();
+      if (owner) localStorage.setItem(OWNER_KEY, owner); // whose unsent visits these are
+    } catch (e) { /* storage may be disabled */ }
   }
 
   // After a session ended on its own, only the page copies go: the user's unsent work stays.
@@ -81,6 +112,7 @@
 
   window.eftervaernWipeDevice = wipeDevice;
   window.eftervaernWipePages = wipePages;
+  window.eftervaernWipeEnded = wipeEnded;
   window.eftervaernStore = {
     reserveUuid,
     getDraft: async (key) => (await db()).get("drafts", key),

@@ -55,5 +55,5 @@ def test_the_api_answers_429_as_json(client):
         client.put(f"/s/gaet-{n}", json={})
     response = client.put("/s/gaet-9", json={})
     assert response.status_code == 429
-    assert response.json["error"] == 429
+    assert response.json["error"] == "too_many_requests"
     assert response.json["message"].startswith("Der har været for mange forsøg fra dette netværk")
