@@ -62,13 +62,8 @@ def end_idle_session() -> Response | None:
     now = epoch_seconds()
     last_seen = session.get("last_seen", now)
     if now - last_seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
-<<<<<<< HEAD
         from app.auth.services import log_out
 
-=======
-        logout_user()
-        sessions.end_current()
->>>>>>> i13
         # Only the page copies go: visits the user has not yet sent stay for the next log-in.
         log_out("pages")
         flash(_("You were logged out after a period of inactivity. Log in again."), "info")
