@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from app.config import ProductionConfig
+from app.config import ProductionConfig, TestConfig
 from app.core.timeutil import local_today, zone
 from app.extensions import db
 from app.models import AuditAction, AuditEvent, Role, Signature, SignerRole, SigningToken, Visit, VisitState
@@ -361,6 +361,7 @@ def test_10_production_sends_hsts_and_keeps_the_strict_csp(monkeypatch, database
     """Does the production configuration send Strict-Transport-Security, with the CSP still strict?"""
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 40)
     monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", database_url)
+    monkeypatch.setattr(ProductionConfig, "CPR_ENCRYPTION_KEY", TestConfig.CPR_ENCRYPTION_KEY)
     production = create_app(ProductionConfig)
     response = production.test_client().get("/ping")
     with production.app_context():

@@ -122,10 +122,11 @@ def test_a_deactivated_account_is_refused_and_logged(app, mapped):
 
 def test_production_refuses_password_log_in_off_without_single_sign_on():
     """Does ProductionConfig refuse to start with password log-in off and no IdP (nobody could log in)?"""
-    from app.config import ProductionConfig
+    from app.config import ProductionConfig, TestConfig
 
     class Config(ProductionConfig):
         SECRET_KEY = "x" * 40
+        CPR_ENCRYPTION_KEY = TestConfig.CPR_ENCRYPTION_KEY
         PASSWORD_LOGIN_ENABLED = False
         SAML_ENABLED = False
 
