@@ -488,3 +488,37 @@ def test_a_flaky_network_delivers_each_visit_and_signature_exactly_once(
     }
     assert all(s.content_hash == s.visit.content_hash for s in signatures)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 3
+
+
+def test_a_400_is_set_aside_as_needing_action_and_sent_again_when_asked(page: Page, server: str, today_visit):
+    """Point 3: a 400 (here a stale security token) is not retried blindly: the visit is set aside as
+    needing action, with the server's Danish words; on "På enheden" it is sent again when asked, once."""
+    refused = []
+
+    def refuse_the_first(route: Route) -> None:
+        if route.request.method == "PUT" and not refused:
+            refused.append(route.request.url)
+            route.fulfill(
+                status=400,
+                content_type="application/json",
+                body='{"error": "csrf", "message": "Anmodningens sikkerhedsnøgle er forældet."}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/visits/**", refuse_the_first)
+    _log_in(page, server)
+    page.goto(server + _form_url(page))
+    _fill(page)
+    page.get_by_role("button", name="Gem og gå til underskrifter").click()
+    expect(page.locator("#sync-status")).to_contain_text("1 kræver handling")
+    expect(page.locator("#visit-errors")).to_contain_text("Anmodningens sikkerhedsnøgle er forældet.")
+    page.wait_for_timeout(3000)
+    assert len(refused) == 1 and _visits() == []  # not tried again by itself
+
+    page.goto(server + "/enhed")
+    entry = page.locator(".device-entry.state-attention")
+    expect(entry).to_contain_text("Serveren afviste det: Anmodningens sikkerhedsnøgle er forældet.")
+    entry.get_by_role("button", name="Send igen").click()
+    expect(page.get_by_text("Intet venter på enheden.")).to_be_visible(timeout=20000)
+    assert len(_visits()) == 1
