@@ -12,11 +12,13 @@ RUN_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils postgresql
 export FLASK_APP := app:create_app
 
-.PHONY: help run test test-sqlite test-postgres lint translations run-deps system-deps clean
+.PHONY: help run test test-sqlite test-postgres test-calendar test-calendar-rotating lint translations run-deps \
+	system-deps clean
 
 help:
 	@echo "make run    install and serve the app with demo data at http://127.0.0.1:5000"
 	@echo "make test   install what the tests need and run the suite on SQLite and PostgreSQL"
+	@echo "make test-calendar   the date-sensitive tests on each of the calendar's awkward days"
 
 # The virtualenv is rebuilt when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -55,6 +57,7 @@ system-deps:
 test: system-deps $(BIN)/.installed translations lint
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
+	$(MAKE) test-calendar-rotating
 
 test-sqlite:
 	@echo "=== Test suite on SQLite ==="
@@ -63,6 +66,14 @@ test-sqlite:
 test-postgres:
 	@echo "=== Test suite on PostgreSQL (throwaway cluster) ==="
 	tests/with-postgres.sh $(BIN)/pytest
+
+# The date-sensitive tests as if it were each of tests/calendar-sweep.sh's moments (about 3 minutes each).
+test-calendar: system-deps $(BIN)/.installed translations
+	tests/calendar-sweep.sh all
+
+# Two of those moments, chosen by the day of the year, so that `make test` meets them all over a few weeks.
+test-calendar-rotating:
+	tests/calendar-sweep.sh rotate 2
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

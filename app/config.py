@@ -71,6 +71,8 @@ class Config:
     # The issuing CA certificates (PEM) up to the root, embedded in each seal so that a PDF reader can
     # build the chain to a root it trusts without looking anything up.
     SEAL_CHAIN_PATH = os.environ.get("SEAL_CHAIN_PATH") or None
+    # Where the self-signed development pair is made when no certificate is set (default: instance/seal).
+    SEAL_DEV_DIR = os.environ.get("SEAL_DEV_DIR") or None
     # A trusted timestamp (RFC 3161) in each seal, from the municipality's timestamp authority (PAdES B-T):
     # when the summary was sealed, attested by a third party rather than by this server's clock. The CA
     # file names the authorities /verify accepts timestamps from.

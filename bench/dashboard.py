@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app import create_app
 from app.auth.services import hash_password
 from app.config import TestConfig
+from app.core.timeutil import local_today
 from app.extensions import db
 from app.models import Citizen, Role, User, Visit
 from bench.supervision import seed  # the same municipality as the indicator queries' bench
@@ -83,12 +84,12 @@ def main(runs: int = REQUESTS) -> None:
         db.drop_all()
         db.create_all()
         started = time.perf_counter()
-        counts = build(date.today())
+        counts = build(local_today())
         built = time.perf_counter() - started
     client = app.test_client()
     client.post("/login", data={"username": "leder1", "password": PASSWORD})
     broker = "1"  # the first jobformidler of team 1
-    year_ago = (date.today() - timedelta(days=365)).isoformat()
+    year_ago = (local_today() - timedelta(days=365)).isoformat()
     pages = {
         "dashboard": "/leder",
         "history": f"/leder/besoeg?jobformidler={broker}&date_from={year_ago}",

@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app
 from app.config import TestConfig
+from app.core.timeutil import local_today, utcnow
 from app.extensions import db
 from app.models import (
     Citizen,
@@ -108,7 +109,7 @@ def build_visit() -> Visit:
         city="Herning",
     )
     contact = ContactPerson(company=company, workplace=workplace, name="Hanne Jensen", title="Lagerchef")
-    start = date.today() - timedelta(days=150)
+    start = local_today() - timedelta(days=150)
     placement = Placement(
         citizen=citizen,
         workplace=workplace,
@@ -141,7 +142,7 @@ def build_visit() -> Visit:
         placement=placement,
         template=template,
         performed_by=user,
-        performed_at=datetime.now(UTC) - timedelta(hours=2),
+        performed_at=utcnow() - timedelta(hours=2),
         state=VisitState.COMPLETED,
         present="Borger Ali Khan, kontaktperson Hanne Jensen (lagerchef), jobformidler Mette Kristensen",
         answers={
@@ -160,20 +161,20 @@ def build_visit() -> Visit:
             {
                 "what": "Tilmelding til truckcertifikat (kursus i januar)",
                 "who": "Mette Kristensen",
-                "due": (date.today() + timedelta(days=14)).isoformat(),
+                "due": (local_today() + timedelta(days=14)).isoformat(),
             },
             {
                 "what": "Aftale nyt skema med to ekstra løntimer",
                 "who": "Hanne Jensen",
-                "due": (date.today() + timedelta(days=21)).isoformat(),
+                "due": (local_today() + timedelta(days=21)).isoformat(),
             },
             {
                 "what": "Kontakt til gældsrådgivningen",
                 "who": "Ali Khan",
-                "due": (date.today() + timedelta(days=10)).isoformat(),
+                "due": (local_today() + timedelta(days=10)).isoformat(),
             },
         ],
-        next_visit_date=date.today() + timedelta(days=28),
+        next_visit_date=local_today() + timedelta(days=28),
     )
     db.session.add(visit)
     for n, (role, name) in enumerate(
@@ -186,7 +187,7 @@ def build_visit() -> Visit:
                 signer_name=name,
                 strokes=[],
                 svg=signature_svg(n),
-                signed_at=datetime.now(UTC) - timedelta(minutes=90 - n),
+                signed_at=utcnow() - timedelta(minutes=90 - n),
             )
         )
     db.session.commit()

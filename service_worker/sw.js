@@ -11,6 +11,7 @@ const OFFLINE_PAGE = "/offline";
 const REQUEST_TIMEOUT = 20000; // no request of the worker's own may hang: after this it counts as failed
 const OUTBOX_LOCK = "eftervaern-outbox"; // the pages' send lock (static/js/outbox.js): one sender at a time
 importScripts("/static/vendor/idb.umd.js"); // IndexedDB for Background Sync, as the pages use it
+importScripts("/static/js/clock.js"); // the device's time with its offset, as the pages send it
 
 self.addEventListener("install", (event) => {
   // cache: "reload" skips the HTTP cache, so a new version never precaches an old file.
@@ -116,7 +117,12 @@ async function sendEntries(database) {
     const response = await fetchWithin(entry.url, {
       method: "PUT",
       credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf, "Accept": "application/json", "Content-Type": entry.contentType },
+      headers: {
+        "X-CSRFToken": csrf,
+        "Accept": "application/json",
+        "Content-Type": entry.contentType,
+        "X-Device-Time": self.eftervaernDeviceTime(),
+      },
       body: entry.body,
     });
     if (!response.ok) throw new Error(`outbox entry answered ${response.status}`); // the browser retries

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from app.core.timeutil import utcnow
 
 # digital_signature, content_commitment (non-repudiation): what a seal or a timestamp is signed with.
 SIGNING_USAGE = x509.KeyUsage(True, True, False, False, False, False, False, False, False)
@@ -42,7 +44,7 @@ def _name(common_name: str) -> x509.Name:
 
 
 def _build(subject: str, key: rsa.RSAPrivateKey, issuer: Issued | None, extensions: list) -> x509.Certificate:
-    now = datetime.now(UTC)
+    now = utcnow()
     builder = (
         x509.CertificateBuilder()
         .subject_name(_name(subject))

@@ -7,18 +7,39 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
 from app.config import TestConfig
 from app.extensions import db
+from tests.clock import start_of_run
 from tests.factories import PASSWORD
 from tests.smtp_server import smtp_server  # noqa: F401  (a fixture for every test module)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def frozen_clock() -> Iterator[datetime]:
+    """One clock for the whole run: it starts at tests.clock.start_of_run() and ticks on from there.
+
+    Ticking, because browser tests, timeouts and token expiry need time to pass; started at a chosen
+    moment, because the calendar must not decide whether the suite passes (`make test-calendar`).
+    """
+    start = start_of_run()
+    with time_machine.travel(start, tick=True):
+        yield start
+
+
+@pytest.fixture(scope="session")
+def seal_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The development seal pair of this run, made at the frozen clock's time (not the demo's instance/)."""
+    return tmp_path_factory.mktemp("seal")
 
 
 @pytest.fixture(scope="session")
@@ -74,8 +95,15 @@ def config_overrides() -> dict:
 
 
 @pytest.fixture
-def app(database_url: str, _schema: None, config_overrides: dict) -> Iterator[Flask]:
-    app = create_app({**_config(), **config_overrides, "SQLALCHEMY_DATABASE_URI": database_url})
+def app(database_url: str, _schema: None, seal_dir: Path, config_overrides: dict) -> Iterator[Flask]:
+    app = create_app(
+        {
+            **_config(),
+            "SEAL_DEV_DIR": str(seal_dir),
+            **config_overrides,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+        }
+    )
     app.test_client_class = FreshContextClient
     with app.app_context():
         yield app

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.auth.services import hash_password
+from app.core.timeutil import local_today
 from app.extensions import db
 from app.models import (
     Citizen,
@@ -102,7 +103,7 @@ def make_contact(company: Company, **overrides: Any) -> ContactPerson:
 
 def make_placement(citizen: Citizen, **overrides: Any) -> Placement:
     workplace = overrides.pop("workplace", None) or make_workplace()
-    start = overrides.pop("start_date", date.today() - timedelta(days=30))
+    start = overrides.pop("start_date", local_today() - timedelta(days=30))
     fields = {
         "citizen": citizen,
         "workplace": workplace,

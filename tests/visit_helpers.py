@@ -21,8 +21,14 @@ STROKES = [
 ]
 
 
+# The course began 27 days ago: its one-week visit is overdue, and its one-month visit, at least 28 days
+# after the start, always falls after today whatever the months' lengths (30 days back, it fell on today in
+# every month after a 30-day month, and "one visit today" became two).
+COURSE_AGE = timedelta(days=27)
+
+
 def course(username: str = "mette", citizen_email: str | None = "ali@example.org"):
-    """A jobformidler with a citizen in a mixed course that started a month ago, and its plan."""
+    """A jobformidler with a citizen in a mixed course that started almost a month ago, and its plan."""
     me = make_user(username=username, full_name="Mette Sørensen", email=f"{username}@kommune.example")
     citizen = make_citizen(me, first_name="Ali", last_name="Khan", email=citizen_email)
     workplace = make_workplace(name="Butikken", address="Bryggergade 12")
@@ -34,7 +40,7 @@ def course(username: str = "mette", citizen_email: str | None = "ali@example.org
             "kind": PlacementKind.MIXED,
             "workplace_id": workplace.id,
             "contact_person_id": contact.id,
-            "start_date": today - timedelta(days=30),
+            "start_date": today - COURSE_AGE,
             "planned_end_date": today + timedelta(days=300),
             "paid_hours_per_week": Decimal(4),
             "internship_hours_per_week": Decimal(11),
@@ -75,12 +81,15 @@ def payload(placement, **overrides) -> dict:
     return {**data, **overrides}
 
 
-def first_visit_today(placement) -> None:
-    """Move the course's first planned visit to today, so it is on the home page under "I dag"."""
-    first = db.session.scalar(
+def first_visit_today(placement) -> ScheduledVisit:
+    """Move the course's first planned visit to today, so it is the one visit under "I dag"."""
+    planned = db.session.scalars(
         sa.select(ScheduledVisit)
         .where(ScheduledVisit.placement_id == placement.id)
         .order_by(ScheduledVisit.due_date)
-    )
-    first.due_date = local_today()
+    ).all()
+    today = local_today()
+    planned[0].due_date = today
     db.session.commit()
+    assert [v.due_date for v in planned].count(today) == 1, "the plan has another visit due today"
+    return planned[0]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import Flask, Response, flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
+from app.core.timeutil import epoch_seconds
 from app.extensions import db, login_manager
 from app.models import User
 
@@ -54,7 +53,7 @@ def end_idle_session() -> Response | None:
         return None
     from flask import current_app
 
-    now = int(time.time())
+    now = epoch_seconds()
     last_seen = session.get("last_seen", now)
     if now - last_seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
         logout_user()

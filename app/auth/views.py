@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -14,6 +13,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth.forms import LoginForm, OwnPasswordForm
 from app.auth.services import LoginError, PasswordRejected, authenticate, set_password, verify_password
 from app.core.limits import login_attempts
+from app.core.timeutil import epoch_seconds
 
 bp = Blueprint("auth", __name__)
 
@@ -38,7 +38,7 @@ def login() -> ResponseReturnValue:
         if result.user is not None:
             session.clear()
             login_user(result.user)
-            session["last_seen"] = int(time.time())
+            session["last_seen"] = epoch_seconds()
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")), code=303)
         if result.error is LoginError.LOCKED:

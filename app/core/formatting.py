@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel.dates import format_datetime as babel_format_datetime
 from flask import Flask, current_app, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.core.timeutil import device_local, local_today, zone
 from app.extensions import babel
 
 
@@ -36,10 +38,12 @@ def date_long(value: date | datetime | None) -> str:
 
 
 def date_weekday(value: date | None) -> str:
-    """man. 30.11 · uge 49: the day and week, for plans."""
+    """man. 30.11 · uge 49: the day and week, for plans; with the year when it is not this year
+    (fre. 22.01.2027 · uge 3)."""
     if value is None:
         return ""
-    return format_date(value, "EEE dd.MM") + " · " + _("week %(num)d", num=value.isocalendar().week)
+    pattern = "EEE dd.MM" if value.year == local_today().year else "EEE dd.MM.yyyy"
+    return format_date(value, pattern) + " · " + _("week %(num)d", num=value.isocalendar().week)
 
 
 def month_year(value: date | None) -> str:
@@ -59,6 +63,45 @@ def datetime_short(value: datetime | None) -> str:
 
 def time_short(value: datetime | None) -> str:
     return "" if value is None else format_datetime(value, "HH:mm")
+
+
+def _device_moment(value: datetime, offset_minutes: int | None) -> tuple[datetime, str]:
+    """The moment in the device's own time, and its offset written out where it is not the municipality's."""
+    local = device_local(value, offset_minutes)
+    if local.utcoffset() == value.astimezone(zone()).utcoffset():
+        return local, ""
+    return local, " (UTC" + local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:] + ")"
+
+
+def device_datetime(value: datetime | None, offset_minutes: int | None = None) -> str:
+    """01.12.2026 22:37 as the device's clock showed it, with its UTC offset if that was not Danish time."""
+    if value is None:
+        return ""
+    local, suffix = _device_moment(value, offset_minutes)
+    return babel_format_datetime(local, "dd.MM.yyyy HH:mm", locale=str(get_locale())) + suffix
+
+
+def device_time(value: datetime | None, offset_minutes: int | None = None) -> str:
+    """22:37 as the device's clock showed it (with its UTC offset if that was not Danish time)."""
+    if value is None:
+        return ""
+    local, suffix = _device_moment(value, offset_minutes)
+    return local.strftime("%H:%M") + suffix
+
+
+def skew(seconds: int | None) -> str:
+    """How far a device's clock was off, in words: "12 minutter foran", "3 timer bagud"."""
+    if seconds is None:
+        return ""
+    minutes = abs(seconds) // 60
+    amount = (
+        ngettext("%(num)d minute", "%(num)d minutes", minutes)
+        if minutes < 120
+        else ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
+        if minutes < 48 * 60
+        else ngettext("%(num)d day", "%(num)d days", minutes // (24 * 60))
+    )
+    return _("%(amount)s ahead", amount=amount) if seconds > 0 else _("%(amount)s behind", amount=amount)
 
 
 def week_number(value: date) -> int:
@@ -103,6 +146,9 @@ def init_app(app: Flask) -> None:
         iso_date_short,
         datetime_short,
         time_short,
+        device_datetime,
+        device_time,
+        skew,
         week_number,
         hours,
         plan_label,

@@ -19,6 +19,7 @@ bp = Blueprint("pwa", __name__)
 # What every device keeps: the offline page and the files every page uses.
 PRECACHE_STATIC = (
     "css/app.css",
+    "js/clock.js",
     "js/app.js",
     "js/pwa.js",
     "js/visit-form.js",

@@ -9,9 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+from app.core.timeutil import utcnow
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["UTCDateTime", "created_at_column", "str_enum", "updated_at_column", "utcnow"]
 
 
 class UTCDateTime(TypeDecorator):

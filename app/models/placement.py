@@ -49,6 +49,13 @@ class Purpose(enum.StrEnum):
     CLARIFY = "clarify"  # (c) clarify a job goal within a limited period
 
 
+def _visit_class() -> type[Visit]:
+    """The Visit model, for the visits' order (its module imports this one)."""
+    from app.models.visit import Visit
+
+    return Visit
+
+
 class Placement(db.Model):
     __tablename__ = "placements"
 
@@ -89,7 +96,9 @@ class Placement(db.Model):
     scheduled_visits: Mapped[list[ScheduledVisit]] = relationship(
         back_populates="placement", order_by="ScheduledVisit.due_date"
     )
-    visits: Mapped[list[Visit]] = relationship(back_populates="placement", order_by="Visit.performed_at")
+    visits: Mapped[list[Visit]] = relationship(
+        back_populates="placement", order_by=lambda: list(_visit_class().chronological())
+    )
     revisions: Mapped[list[AgreementRevision]] = relationship(
         back_populates="placement", order_by="AgreementRevision.changed_at.desc()"
     )

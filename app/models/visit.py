@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from app.models.user import User
 
 
+# A device clock further than this from the server's when it sends is noted on the visit's page.
+CLOCK_SKEW_TOLERANCE_SECONDS = 15 * 60
+
+
+def clock_skew_noted(skew_seconds: int | None) -> bool:
+    return skew_seconds is not None and abs(skew_seconds) > CLOCK_SKEW_TOLERANCE_SECONDS
+
+
 class VisitState(enum.StrEnum):
     DRAFT = "draft"
     COMPLETED = "completed"
@@ -77,7 +85,14 @@ class Visit(db.Model):
     state: Mapped[VisitState] = mapped_column(str_enum(VisitState), default=VisitState.DRAFT, index=True)
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))
     addendum_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visits.id"))
+    # The device's clock is part of the record (shared/DESIGN.md, "Time"): when the visit was started and
+    # completed there, with the device's UTC offset; the server's receipt time beside them, and how far
+    # the device's clock was from the server's when it sent the visit (device minus server).
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    device_utc_offset: Mapped[int | None] = mapped_column(sa.SmallInteger)  # minutes east of UTC
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    clock_skew_seconds: Mapped[int | None]
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
@@ -91,6 +106,21 @@ class Visit(db.Model):
     )
     documents: Mapped[list[Document]] = relationship(back_populates="visit", order_by="Document.created_at")
     addendum_of: Mapped[Visit | None] = relationship(remote_side=[id])
+
+    @property
+    def clock_skew_noted(self) -> bool:
+        """The device's clock was off by more than the tolerance when it sent the visit: the page says so."""
+        return clock_skew_noted(self.clock_skew_seconds)
+
+    @classmethod
+    def chronological(cls) -> tuple:
+        """The one order of visits everywhere: when performed, then completed, then stored (a visit with
+        no completion time counts as completed when performed, on every database alike)."""
+        return (cls.performed_at, sa.func.coalesce(cls.completed_at, cls.performed_at), cls.id)
+
+    def sort_key(self) -> tuple:
+        """chronological() for visits in memory."""
+        return (self.performed_at, self.completed_at or self.performed_at, self.id or 0)
 
     @property
     def is_immutable(self) -> bool:
@@ -114,7 +144,12 @@ class Signature(db.Model):
     # signature_pad's point groups: the vector drawing, re-renderable at any size.
     strokes: Mapped[list] = mapped_column(sa.JSON)
     svg: Mapped[str] = mapped_column(sa.Text)
+    # When it was drawn, by the device's clock (the server's time for old clients), with the device's UTC
+    # offset; when the server received it, and the device's clock skew then (device minus server).
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    device_utc_offset: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    clock_skew_seconds: Mapped[int | None]
     device: Mapped[str | None] = mapped_column(sa.String(200))
     via_token: Mapped[bool] = mapped_column(
         default=False, server_default=sa.false()
@@ -127,6 +162,10 @@ class Signature(db.Model):
 
     visit: Mapped[Visit] = relationship(back_populates="signatures")
     recorded_by: Mapped[User | None] = relationship()
+
+    @property
+    def clock_skew_noted(self) -> bool:
+        return clock_skew_noted(self.clock_skew_seconds)
 
     @property
     def is_recorded_consent(self) -> bool:

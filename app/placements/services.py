@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.audit import services as audit
 from app.caseload.services import visible_citizens
+from app.core.timeutil import local_date
 from app.extensions import db
 from app.models import (
     AgreementRevision,
@@ -138,7 +139,7 @@ def update_agreement(
 ) -> AgreementRevision | None:
     """Change the agreement, keeping what it said before as a revision. Returns None if nothing changed.
 
-    A new start date re-plans the visits that were planned from the old one, as long as none is done.
+    A new start or end date plans the visits anew (see _replan).
     """
     changes = {}
     for field in AGREEMENT_FIELDS:
@@ -150,7 +151,7 @@ def update_agreement(
             setattr(placement, field, new)
     if not changes:
         return None
-    if "start_date" in changes and placement.is_open:
+    if changes.keys() & {"start_date", "planned_end_date"} and placement.is_open:
         _replan(placement, today)
     revision = AgreementRevision(placement=placement, changed_by=user, changes=changes)
     db.session.add(revision)
@@ -160,14 +161,24 @@ def update_agreement(
 
 
 def _replan(placement: Placement, today: date) -> None:
-    """Plan the visits anew from the start date, if the course has no visit yet."""
-    if any(sv.status == ScheduledVisitStatus.DONE for sv in placement.scheduled_visits):
-        return
+    """Plan the open visits anew from the course's start up to its end.
+
+    The plan's visits that are still open and where the plan put them go, and the plan makes them again
+    from the new dates. What a person did or decided stays: visits done or cancelled, visits moved to
+    another day and visits added by hand; a step of the plan that one of those stands for is not made twice.
+    """
+    kept_steps = set()
     for sv in list(placement.scheduled_visits):
-        if sv.source == "plan" and sv.status == ScheduledVisitStatus.PLANNED:
+        untouched = sv.status == ScheduledVisitStatus.PLANNED and sv.due_date == sv.original_due_date
+        if sv.source == "plan" and untouched:
             db.session.delete(sv)
             placement.scheduled_visits.remove(sv)
-    generate_schedule(placement)
+        elif sv.source == "plan":
+            kept_steps.add(sv.label)
+    for sv in generate_schedule(placement):
+        if sv.label in kept_steps:
+            db.session.expunge(sv)
+            placement.scheduled_visits.remove(sv)
     placement.status = PlacementStatus.ACTIVE if placement.start_date <= today else PlacementStatus.PLANNED
 
 
@@ -292,7 +303,7 @@ def course_progress(placement: Placement) -> Progress:
     Wage-subsidy hours are paid but not ordinary, so they never complete a course.
     """
     reported = [v for v in placement.visits if v.paid_hours_per_week is not None]
-    latest: Visit | None = max(reported, key=lambda v: v.performed_at, default=None)
+    latest: Visit | None = max(reported, key=Visit.sort_key, default=None)
     weekly = latest.paid_hours_per_week if latest else placement.paid_hours_per_week
     if placement.kind == PlacementKind.WAGE_SUBSIDY:
         weekly = Decimal(0)
@@ -301,7 +312,7 @@ def course_progress(placement: Placement) -> Progress:
         weekly_paid=Decimal(weekly or 0),
         monthly_paid=monthly,
         goal_reached=monthly >= GOAL_MONTHLY_PAID_HOURS,
-        measured_on=latest.performed_at.date() if latest else None,
+        measured_on=local_date(latest.performed_at) if latest else None,
     )
 
 

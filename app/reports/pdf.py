@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 
 from app.config import BASE_DIR
 from app.core.labels import CONVERT, SIGNER_ROLE, VISIT_KIND
-from app.core.timeutil import local_date
+from app.core.timeutil import local_date, local_now
 from app.models import (
     Placement,
     PlacementKind,
@@ -167,7 +167,7 @@ def trend(visit: Visit) -> list[TrendRow]:
     earlier = [
         v
         for v in placement.visits
-        if v.state != VisitState.DRAFT and v.addendum_of_id is None and v.performed_at <= visit.performed_at
+        if v.state != VisitState.DRAFT and v.addendum_of_id is None and v.sort_key() <= visit.sort_key()
     ]
     if visit not in earlier:
         earlier.append(visit)
@@ -179,7 +179,7 @@ def trend(visit: Visit) -> list[TrendRow]:
             monthly_ordinary=_ordinary_monthly(placement, v.paid_hours_per_week),
             is_this_visit=v is visit,
         )
-        for v in sorted(earlier, key=lambda v: v.performed_at)
+        for v in sorted(earlier, key=Visit.sort_key)
     ]
     return rows
 
@@ -294,6 +294,7 @@ def summary_html(visit: Visit, reference: str) -> str:
             visit=visit,
             placement=visit.placement,
             reference=reference,
+            created=local_now().isoformat(timespec="seconds"),
             items=visit_data(visit, reference)["items"],
             trend=trend(visit),
             goal=GOAL_MONTHLY_PAID_HOURS,
@@ -304,6 +305,7 @@ def summary_html(visit: Visit, reference: str) -> str:
                     "role": str(SIGNER_ROLE[s.signer_role]),
                     "name": s.signer_name,
                     "signed_at": s.signed_at,
+                    "offset": s.device_utc_offset,
                     "image": None if s.is_recorded_consent else _data_uri("image/svg+xml", s.svg.encode()),
                     "consent_note": s.consent_note,
                     "recorded_by": s.recorded_by.full_name if s.recorded_by else None,

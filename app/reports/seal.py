@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,6 +40,7 @@ from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.models import Document
 
@@ -113,7 +114,8 @@ def _paths() -> tuple[Path, Path]:
         return Path(cert_path), Path(key_path)
     if cert_path or key_path:
         raise SealError("Set both SEAL_CERT_PATH and SEAL_KEY_PATH, or neither (development).")
-    return _ensure_dev_pair(Path(current_app.instance_path) / "seal")
+    dev_dir = current_app.config.get("SEAL_DEV_DIR") or Path(current_app.instance_path) / "seal"
+    return _ensure_dev_pair(Path(dev_dir))
 
 
 def _ensure_dev_pair(folder: Path) -> tuple[Path, Path]:
@@ -132,7 +134,7 @@ def _ensure_dev_pair(folder: Path) -> tuple[Path, Path]:
 def _write_dev_pair(cert_path: Path, key_path: Path, municipality: str) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=DEV_KEY_SIZE)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{municipality} (udvikling)")])
-    now = datetime.now(UTC)
+    now = utcnow()
     usage = x509.KeyUsage(
         digital_signature=True,
         content_commitment=True,

@@ -109,7 +109,7 @@ def history_query(user: User, f: HistoryFilter) -> sa.Select:
         query = query.where(Visit.performed_at < _local_midnight(f.date_to + timedelta(days=1)))
     if f.state:
         query = query.where(Visit.state == f.state)
-    return query.order_by(Visit.performed_at.desc(), Visit.id.desc())
+    return query.order_by(*(column.desc() for column in Visit.chronological()))
 
 
 def _with_rows(query: sa.Select) -> sa.Select:

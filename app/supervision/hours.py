@@ -102,7 +102,7 @@ def _reports(placement_ids: Sequence[int], before: datetime | None = None) -> di
             counted_visit(Visit),
             sa.or_(Visit.paid_hours_per_week.is_not(None), Visit.internship_hours_per_week.is_not(None)),
         )
-        .order_by(Visit.placement_id, Visit.performed_at, Visit.id)
+        .order_by(Visit.placement_id, *Visit.chronological())
     )
     if before is not None:
         query = query.where(Visit.performed_at < before)

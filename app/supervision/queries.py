@@ -79,7 +79,7 @@ def latest_paid_hours(placement: PlacementLike, until: Any) -> sa.ColumnElement[
             visit.paid_hours_per_week.is_not(None),
             visit.performed_at <= until,
         )
-        .order_by(visit.performed_at.desc(), visit.id.desc())
+        .order_by(*(column.desc() for column in visit.chronological()))
         .limit(1)
         .scalar_subquery()
     )

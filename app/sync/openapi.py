@@ -21,6 +21,13 @@ ERROR = {
     },
 }
 
+DEVICE_TIME = {
+    "type": "string",
+    "format": "date-time",
+    "description": "The device's clock with its UTC offset (ISO 8601, e.g. 2026-12-01T22:37:05+01:00). "
+    "Optional: a client that sends none gets the server's receipt time.",
+}
+
 VISIT_STATE = {
     "type": "object",
     "required": ["uuid", "state", "content_hash", "placement_id", "missing_signatures", "url"],
@@ -31,6 +38,12 @@ VISIT_STATE = {
         "placement_id": {"type": "integer"},
         "missing_signatures": {"type": "array", "items": {"enum": ["company_contact", "citizen"]}},
         "url": {"type": "string", "description": "The visit's page."},
+        "performed_at": {"type": "string", "format": "date-time", "description": "When it took place."},
+        "received_at": {"type": ["string", "null"], "format": "date-time", "description": "Server receipt."},
+        "clock_skew_seconds": {
+            "type": ["integer", "null"],
+            "description": "The device's clock minus the server's when it sent the visit (X-Device-Time).",
+        },
     },
 }
 
@@ -55,6 +68,14 @@ VISIT = {
             "description": "A signed visit corrected.",
         },
         "performed_on": {"type": "string", "format": "date"},
+        "performed_time": {
+            "type": ["string", "null"],
+            "pattern": "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$",
+            "description": "When the visit began (HH:MM) by the device's clock; with performed_on, when it "
+            "took place. Without it, the time the device started the visit on that day is used.",
+        },
+        "started_at": {**DEVICE_TIME, "description": "When the visit was started on the device."},
+        "completed_at": {**DEVICE_TIME, "description": "When the visit was completed on the device."},
         "kind": {"enum": ["follow_up", "midway", "final"], "default": "follow_up"},
         "on_site": {"type": "boolean", "default": True},
         "present": {"type": "string", "maxLength": 500},
@@ -107,6 +128,7 @@ SIGNATURE = {
         },
         "width": {"type": "number"},
         "height": {"type": "number"},
+        "signed_at": {**DEVICE_TIME, "description": "When the signer signed, by the device's clock."},
         "content_hash": {
             "type": "string",
             "description": "The visit's content_hash as the signer was shown it, when the page knew it. "
@@ -125,6 +147,7 @@ CONSENT = {
     "properties": {
         "name": {"type": "string", "maxLength": 120},
         "note": {"type": "string", "minLength": 10, "maxLength": 1000},
+        "signed_at": {**DEVICE_TIME, "description": "When consent was given, by the device's clock."},
         "signed_content": SIGNED_CONTENT,
     },
 }
@@ -164,6 +187,14 @@ def spec() -> dict[str, Any]:
         "required": True,
         "schema": {"type": "string", "format": "uuid"},
     }
+    device_time_header = {
+        "name": "X-Device-Time",
+        "in": "header",
+        "required": False,
+        "description": "The device's clock as it sends the request (ISO 8601 with UTC offset): the server "
+        "keeps how far it was from its own and notes more than 15 minutes on the visit's page.",
+        "schema": {"type": "string", "format": "date-time"},
+    }
     role_param = {
         "name": "role",
         "in": "path",
@@ -197,6 +228,7 @@ def spec() -> dict[str, Any]:
             "/visits/{uuid}": {
                 "parameters": [uuid_param],
                 "put": {
+                    "parameters": [device_time_header],
                     "operationId": "putVisit",
                     "summary": "Create or update a completed visit",
                     "requestBody": {
@@ -223,6 +255,7 @@ def spec() -> dict[str, Any]:
             "/visits/{uuid}/signatures/{role}": {
                 "parameters": [uuid_param, role_param],
                 "put": {
+                    "parameters": [device_time_header],
                     "operationId": "putSignature",
                     "summary": "Add one signer's signature (idempotent per role)",
                     "requestBody": {
@@ -237,6 +270,7 @@ def spec() -> dict[str, Any]:
             "/visits/{uuid}/consents/{role}": {
                 "parameters": [uuid_param, role_param],
                 "put": {
+                    "parameters": [device_time_header],
                     "operationId": "putConsent",
                     "summary": "Record the consent of a signer who cannot draw (idempotent per role)",
                     "requestBody": {

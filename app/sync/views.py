@@ -13,7 +13,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
 from app.auth.access import role_required
-from app.core.timeutil import local_today
+from app.core.timeutil import DeviceTime, local_today, parse_device_time
 from app.extensions import db
 from app.models import ChecklistTemplate, Role, SignerRole, Visit
 from app.placements.services import get_placement
@@ -40,6 +40,9 @@ def visit_json(visit: Visit) -> dict:
         "placement_id": visit.placement_id,
         "missing_signatures": [r.value for r in services.missing_roles(visit)],
         "url": url_for("visits.detail", visit_uuid=visit.uuid),
+        "performed_at": visit.performed_at.isoformat(),
+        "received_at": visit.received_at.isoformat() if visit.received_at else None,
+        "clock_skew_seconds": visit.clock_skew_seconds,
     }
 
 
@@ -61,6 +64,38 @@ def _int(value: object) -> int | None:
         return int(str(value))
     except ValueError:
         return None
+
+
+def _device_time(value: object, field: str, errors: dict) -> DeviceTime | None:
+    """A time the device's clock gave in the body; absent from old clients, refused if unreadable."""
+    if value is None or value == "":
+        return None
+    try:
+        return parse_device_time(value)
+    except ValueError:
+        errors[field] = [_("The device's time could not be read (a time with its UTC offset was expected).")]
+        return None
+
+
+def _sent_at() -> DeviceTime | None:
+    """The device's clock as it sent this request (X-Device-Time): how far it is from the server's."""
+    try:
+        return parse_device_time(request.headers.get("X-Device-Time"))
+    except ValueError:
+        return None
+
+
+def _visit_clock(data) -> tuple[services.DeviceClock, dict]:
+    errors: dict = {}
+    started = _device_time(data.get("started_at"), "started_at", errors)
+    completed = _device_time(data.get("completed_at"), "completed_at", errors)
+    return services.DeviceClock(started=started, completed=completed, sent=_sent_at()), errors
+
+
+def _signature_clock(payload: dict) -> tuple[services.DeviceClock, dict]:
+    errors: dict = {}
+    drawn = _device_time(payload.get("signed_at"), "signed_at", errors)
+    return services.DeviceClock(completed=drawn, sent=_sent_at()), errors
 
 
 def _body():
@@ -88,9 +123,10 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     if template is None:
         return _invalid({"template_id": [_("Unknown checklist template.")]})
     form = visit_form_class(template)(formdata=data)
-    if not form.validate():
-        return _invalid(form.errors)
-    result = services.save_visit(visit_uuid, form, current_user, local_today())
+    clock, clock_errors = _visit_clock(data)
+    if not form.validate() or clock_errors:
+        return _invalid({**form.errors, **clock_errors})
+    result = services.save_visit(visit_uuid, form, current_user, local_today(), clock)
     if result.outcome == services.Outcome.INVALID:
         return _invalid(result.errors)
     if result.outcome == services.Outcome.CONFLICT:
@@ -187,11 +223,18 @@ def put_consent(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
     fields = MultiDict({key: payload[key] for key in ("name", "note") if isinstance(payload.get(key), str)})
     # The same form as the visit page's; the API's CSRF check is the X-CSRFToken header (CSRFProtect).
     form = ConsentForm(formdata=fields, meta={"csrf": False})
-    if not form.validate():
-        return _signature_invalid(form.errors)
+    clock, clock_errors = _signature_clock(payload)
+    if not form.validate() or clock_errors:
+        return _signature_invalid({**form.errors, **clock_errors})
     try:
         result = services.record_consent(
-            visit, signer, form.name.data, form.note.data, current_user, seen_hash=_seen_hash(visit, payload)
+            visit,
+            signer,
+            form.name.data,
+            form.note.data,
+            current_user,
+            clock,
+            seen_hash=_seen_hash(visit, payload),
         )
     except services.SignatureError as error:
         return _refused(visit, error)
@@ -220,6 +263,9 @@ def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseRet
         return _signature_invalid({"name": [_("Write the signer's name.")]})
     if len(name) > 120:
         return _signature_invalid({"name": [_("The name is too long.")]})
+    clock, clock_errors = _signature_clock(payload)
+    if clock_errors:
+        return _signature_invalid(clock_errors)
     try:
         strokes, width, height = services.validate_strokes(
             payload.get("strokes"), payload.get("width"), payload.get("height")
@@ -235,6 +281,7 @@ def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseRet
             via_token,
             user=current_user if current_user.is_authenticated else None,
             seen_hash=_seen_hash(visit, payload),
+            clock=clock,
         )
     except services.SignatureError as error:
         return _refused(visit, error)

@@ -22,6 +22,7 @@ from wtforms import (
     RadioField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -62,6 +63,12 @@ class VisitFormBase(FlaskForm):
     addendum_of = HiddenField()
     performed_on = DateField(
         _l("Date of the visit"), validators=[InputRequired(_l("Enter the date of the visit."))]
+    )
+    # When the visit began, by the device's clock; the device fills it in when the visit is started.
+    performed_time = TimeField(
+        _l("Time"),
+        format=["%H:%M", "%H:%M:%S"],
+        validators=[Optional()],
     )
     kind = RadioField(
         _l("Kind of visit"),

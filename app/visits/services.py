@@ -11,7 +11,7 @@ import hashlib
 import json
 import uuid as uuid_lib
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.audit import services as audit
 from app.checklists.services import published_template
-from app.core.timeutil import local_today, zone
+from app.core.timeutil import DeviceTime, device_local, local_now, local_today, zone
 from app.extensions import db
 from app.models import (
     FOLLOWED_UP,
@@ -52,6 +52,28 @@ class Outcome(enum.StrEnum):
     INVALID = "invalid"  # 422
 
 
+@dataclass(frozen=True)
+class DeviceClock:
+    """What a device said about time in one request: when the visit was started and completed (or the
+    signature drawn) by its clock, and its clock when it sent the request (the X-Device-Time header)."""
+
+    started: DeviceTime | None = None
+    completed: DeviceTime | None = None
+    sent: DeviceTime | None = None
+
+    @property
+    def offset_minutes(self) -> int | None:
+        moment = self.completed or self.started or self.sent
+        return moment.offset_minutes if moment else None
+
+    def skew_seconds(self, received: datetime) -> int | None:
+        """The device's clock minus the server's, measured when the request arrived."""
+        return None if self.sent is None else round((self.sent.at - received).total_seconds())
+
+
+NO_CLOCK = DeviceClock()
+
+
 @dataclass
 class SaveResult:
     outcome: Outcome
@@ -65,7 +87,7 @@ def _dec(value: Decimal | None) -> str | None:
 
 def content_of(form: VisitFormBase) -> dict[str, Any]:
     """The visit's content as canonical data: what the content hash is taken over."""
-    return {
+    content = {
         "placement_id": int(form.placement_id.data),
         "scheduled_visit_id": int(form.scheduled_visit_id.data) if form.scheduled_visit_id.data else None,
         "template_id": int(form.template_id.data),
@@ -82,6 +104,10 @@ def content_of(form: VisitFormBase) -> dict[str, Any]:
         "actions": form.cleaned_actions(),
         "next_visit_date": form.next_visit_date.data.isoformat() if form.next_visit_date.data else None,
     }
+    # Only when given, so that the hash of a visit from a client that sends no time stays what it was.
+    if form.performed_time.data is not None:
+        content["performed_time"] = form.performed_time.data.strftime("%H:%M")
+    return content
 
 
 def content_hash(content: dict[str, Any]) -> str:
@@ -112,17 +138,37 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-def _performed_at(day: date, existing: Visit | None) -> datetime:
-    """Noon local time on the visit's day, or the stored time if the day did not change."""
+def performed_at(content: dict[str, Any], clock: DeviceClock, existing: Visit | None = None) -> datetime:
+    """When the visit took place: the day and time the jobformidler gave (by the device's clock), else
+    the moment the device started (or completed) the visit if that was on the day given, else the stored
+    time if the day is unchanged. Only a visit with no time at all (an old client's) is put at noon."""
+    day = date.fromisoformat(content["performed_on"])
+    offset = clock.offset_minutes
+    if content.get("performed_time"):
+        tz = timezone(timedelta(minutes=offset)) if offset is not None else zone()
+        return datetime.combine(day, time.fromisoformat(content["performed_time"]), tzinfo=tz)
+    for moment in (clock.started, clock.completed):
+        if moment is not None and moment.local.date() == day:
+            return moment.at
     if existing is not None and existing.performed_at.astimezone(zone()).date() == day:
         return existing.performed_at
     return datetime.combine(day, time(12, 0), tzinfo=zone())
 
 
-def _apply(visit: Visit, content: dict[str, Any]) -> None:
-    visit.performed_at = _performed_at(
-        date.fromisoformat(content["performed_on"]), visit if visit.id else None
-    )
+def _stamp(visit: Visit, clock: DeviceClock) -> None:
+    """Keep the device's times and the server's receipt of what the visit now says."""
+    received = utcnow()
+    if clock.started is not None and visit.started_at is None:
+        visit.started_at = clock.started.at
+    visit.completed_at = clock.completed.at if clock.completed is not None else received
+    if clock.offset_minutes is not None:
+        visit.device_utc_offset = clock.offset_minutes
+    visit.received_at = received
+    visit.clock_skew_seconds = clock.skew_seconds(received)
+
+
+def _apply(visit: Visit, content: dict[str, Any], clock: DeviceClock) -> None:
+    visit.performed_at = performed_at(content, clock, visit if visit.id else None)
     visit.kind = VisitKind(content["kind"])
     visit.on_site = content["on_site"]
     visit.present = content["present"] or None
@@ -172,8 +218,13 @@ def find(visit_uuid: str | uuid_lib.UUID) -> Visit | None:
     return db.session.scalar(sa.select(Visit).where(Visit.uuid == key))
 
 
-def save_visit(visit_uuid: uuid_lib.UUID, form: VisitFormBase, user: User, today: date) -> SaveResult:
-    """Store a completed visit idempotently (the caller has checked the user may use the placement)."""
+def save_visit(
+    visit_uuid: uuid_lib.UUID, form: VisitFormBase, user: User, today: date, clock: DeviceClock = NO_CLOCK
+) -> SaveResult:
+    """Store a completed visit idempotently (the caller has checked the user may use the placement).
+
+    The device's times (`clock`) are kept beside the content but are not part of it: a replay sent
+    later carries the same content and is recognised as the same visit."""
     placement = db.session.get(Placement, int(form.placement_id.data))
     errors = _check_references(form, placement, form.template)
     if errors:
@@ -182,7 +233,7 @@ def save_visit(visit_uuid: uuid_lib.UUID, form: VisitFormBase, user: User, today
     digest = content_hash(content)
     existing = find(visit_uuid)
     if existing is not None:
-        return _save_existing(existing, content, digest, user, today)
+        return _save_existing(existing, content, digest, user, today, clock)
     visit = Visit(
         uuid=visit_uuid,
         placement=placement,
@@ -191,9 +242,9 @@ def save_visit(visit_uuid: uuid_lib.UUID, form: VisitFormBase, user: User, today
         scheduled_visit_id=content["scheduled_visit_id"],
         addendum_of=find(content["addendum_of"]) if content["addendum_of"] else None,
         state=VisitState.COMPLETED,
-        completed_at=utcnow(),
     )
-    _apply(visit, content)
+    _apply(visit, content, clock)
+    _stamp(visit, clock)
     db.session.add(visit)
     try:
         db.session.flush()
@@ -201,14 +252,16 @@ def save_visit(visit_uuid: uuid_lib.UUID, form: VisitFormBase, user: User, today
         # The same UUID arrived twice at once (two tabs, a retry racing the first request): the other
         # request stored it; answer as a replay of that.
         db.session.rollback()
-        return _save_existing(find(visit_uuid), content, digest, user, today)
+        return _save_existing(find(visit_uuid), content, digest, user, today, clock)
     _log(AuditAction.CREATE, visit, user)
     _after_save(visit, user, today)
     db.session.commit()
     return SaveResult(Outcome.CREATED, visit)
 
 
-def _save_existing(visit: Visit, content: dict, digest: str, user: User, today: date) -> SaveResult:
+def _save_existing(
+    visit: Visit, content: dict, digest: str, user: User, today: date, clock: DeviceClock
+) -> SaveResult:
     if visit.content_hash == digest:
         return SaveResult(Outcome.UNCHANGED, visit)
     if visit.content_locked:
@@ -216,7 +269,8 @@ def _save_existing(visit: Visit, content: dict, digest: str, user: User, today: 
     if content["placement_id"] != visit.placement_id or content["template_id"] != visit.template_id:
         return SaveResult(Outcome.CONFLICT, visit)
     visit.scheduled_visit_id = content["scheduled_visit_id"]
-    _apply(visit, content)
+    _apply(visit, content, clock)
+    _stamp(visit, clock)
     _log(AuditAction.UPDATE, visit, user)
     _after_save(visit, user, today)
     db.session.commit()
@@ -331,11 +385,13 @@ def add_signature(
     via_token: bool = False,
     user: User | None = None,
     seen_hash: str | None = None,
+    clock: DeviceClock = NO_CLOCK,
 ) -> SignResult:
     """Store one role's signature (idempotent for the same drawing); the last required one signs the visit.
 
     `seen_hash` is the content hash of the summary the signer was shown, when the page knew it: a
-    signature for content that has changed since is refused ("changed")."""
+    signature for content that has changed since is refused ("changed"). `clock.completed` is when the
+    signature was drawn by the device's clock."""
     if role not in required_roles(visit) and role != SignerRole.JOBFORMIDLER:
         raise SignatureError("role")
     existing = next((s for s in visit.signatures if s.signer_role == role), None)
@@ -353,20 +409,25 @@ def add_signature(
         content_hash=visit.content_hash,
         strokes=strokes,
         svg=strokes_to_svg(strokes, width, height),
-        signed_at=utcnow(),
         device=(device or "")[:200] or None,
         via_token=via_token,
     )
-    return _store_signature(visit, signature, user)
+    return _store_signature(visit, signature, user, clock)
 
 
-def _store_signature(visit: Visit, signature: Signature, user: User | None) -> SignResult:
-    """Add a new signature; the last one a visit requires signs it."""
+def _store_signature(visit: Visit, signature: Signature, user: User | None, clock: DeviceClock) -> SignResult:
+    """Add a new signature with its device time and receipt; the last one a visit requires signs it."""
+    received = utcnow()
+    signature.signed_at = clock.completed.at if clock.completed is not None else received
+    signature.device_utc_offset = clock.offset_minutes
+    signature.received_at = received
+    signature.clock_skew_seconds = clock.skew_seconds(received)
     db.session.add(signature)
     now_signed = False
     if not missing_roles(visit):
         visit.state = VisitState.SIGNED
-        visit.signed_at = utcnow()
+        # Signed when the last signature was given, by the signers' own clocks.
+        visit.signed_at = max(s.signed_at for s in visit.signatures)
         now_signed = True
     _log(AuditAction.UPDATE, visit, user)
     db.session.commit()
@@ -374,7 +435,13 @@ def _store_signature(visit: Visit, signature: Signature, user: User | None) -> S
 
 
 def record_consent(
-    visit: Visit, role: SignerRole, name: str, note: str, user: User, seen_hash: str | None = None
+    visit: Visit,
+    role: SignerRole,
+    name: str,
+    note: str,
+    user: User,
+    clock: DeviceClock = NO_CLOCK,
+    seen_hash: str | None = None,
 ) -> SignResult:
     """A signer who cannot draw a signature consents another way (orally after the summary was read
     aloud, say); the jobformidler records how, and that stands in for the drawing. Idempotent like a
@@ -400,9 +467,8 @@ def record_consent(
         svg="",
         consent_note=note,
         recorded_by=user,
-        signed_at=utcnow(),
     )
-    return _store_signature(visit, signature, user)
+    return _store_signature(visit, signature, user, clock)
 
 
 def withdraw_signatures(visit: Visit, user: User) -> list[str]:
@@ -439,7 +505,7 @@ def initial_data(placement: Placement, sv: ScheduledVisit | None, template: Chec
     """What a new visit's form starts with: today, who is usually present, the hours as last reported,
     and the plan's following visit as the next visit date."""
     reported = [v for v in placement.visits if v.paid_hours_per_week is not None]
-    latest = max(reported, key=lambda v: v.performed_at, default=None)
+    latest = max(reported, key=Visit.sort_key, default=None)
     source = latest or placement
     planned = sorted(
         (s for s in placement.scheduled_visits if s.status == ScheduledVisitStatus.PLANNED and s is not sv),
@@ -455,6 +521,7 @@ def initial_data(placement: Placement, sv: ScheduledVisit | None, template: Chec
         "scheduled_visit_id": sv.id if sv else "",
         "template_id": template.id,
         "performed_on": today,
+        "performed_time": local_now().time().replace(second=0, microsecond=0),
         "present": ", ".join(present),
         "paid_hours_per_week": source.paid_hours_per_week,
         "internship_hours_per_week": source.internship_hours_per_week,
@@ -469,7 +536,8 @@ def data_of(visit: Visit) -> dict:
         "scheduled_visit_id": visit.scheduled_visit_id or "",
         "template_id": visit.template_id,
         "addendum_of": str(visit.addendum_of.uuid) if visit.addendum_of else "",
-        "performed_on": visit.performed_at.astimezone(zone()).date(),
+        "performed_on": device_local(visit.performed_at, visit.device_utc_offset).date(),
+        "performed_time": device_local(visit.performed_at, visit.device_utc_offset).time(),
         "kind": visit.kind.value,
         "on_site": visit.on_site,
         "present": visit.present or "",

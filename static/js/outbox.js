@@ -57,7 +57,12 @@
       response = await request(entry.url, {
         method: "PUT",
         credentials: "same-origin",
-        headers: { "X-CSRFToken": token, "Accept": "application/json", "Content-Type": entry.contentType },
+        headers: {
+          "X-CSRFToken": token,
+          "Accept": "application/json",
+          "Content-Type": entry.contentType,
+          "X-Device-Time": window.eftervaernDeviceTime(),
+        },
         body: entry.body,
       });
       data = await response.json().catch(() => ({}));

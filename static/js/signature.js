@@ -68,7 +68,7 @@
       error.hidden = !problem;
       if (problem) return;
       const pad = form.closest(".signer").querySelector(".signature-form");
-      await queueFor(form, "consent", form.dataset.putUrl, { name: name, note: note });
+      await queueFor(form, "consent", form.dataset.putUrl, { name: name, note: note, signed_at: window.eftervaernDeviceTime() });
       markSigned(pad, form.dataset.msgQueued);
       form.dispatchEvent(new CustomEvent("signature:queued", { bubbles: true }));
     });
@@ -138,6 +138,7 @@
         }),
         width: width,
         height: height,
+        signed_at: window.eftervaernDeviceTime(), // when the signer signed, by this device's clock
       };
       if (form.dataset.contentHash) body.content_hash = form.dataset.contentHash;
       if (form.dataset.queue !== undefined) return queue(body);
@@ -151,6 +152,7 @@
             "Content-Type": "application/json",
             "Accept": "application/json",
             "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content,
+            "X-Device-Time": window.eftervaernDeviceTime(),
           },
           body: JSON.stringify(body),
         });

@@ -169,6 +169,17 @@
     form.dataset.ready = "1";
     const writeDraft = await setupDraft(form);
     if (!form.dataset.uuid) form.dataset.uuid = uuid4();
+    // When the visit was started on this device (a restored draft keeps its own). A new visit's date and
+    // time are the device's now, not those of the day its page was kept for the field day.
+    const started = form.querySelector('[data-device-time="started"]');
+    if (started && !started.value) {
+      const now = window.eftervaernDeviceTime();
+      started.value = now;
+      if (form.dataset.fresh) {
+        form.querySelector('[name="performed_on"]').value = now.slice(0, 10);
+        form.querySelector('[name="performed_time"]').value = now.slice(11, 16);
+      }
+    }
     const statusLine = document.getElementById("save-status");
     const summary = document.getElementById("visit-errors");
     const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -340,6 +351,8 @@
         statusLine.textContent = form.dataset.msgSignedElsewhere;
         return;
       }
+      const completed = form.querySelector('[data-device-time="completed"]');
+      if (completed) completed.value = window.eftervaernDeviceTime();
       await writeDraft(); // the draft holds what is completed, in case the server later refuses it
       const body = new URLSearchParams(new FormData(form)).toString();
       let outcome = null;

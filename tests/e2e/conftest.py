@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from playwright.sync_api import BrowserContext
 from werkzeug.serving import make_server
+
+from app.core.timeutil import utcnow
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
@@ -46,6 +49,19 @@ def browser_context_args(browser_context_args: dict) -> dict:
         "locale": "da-DK",
         "timezone_id": "Europe/Copenhagen",
     }
+
+
+def on_test_clock(context: BrowserContext) -> BrowserContext:
+    """Set a browser context's clock to the suite's frozen clock, which may be on another day than the
+    machine's (`make test-calendar`); time then runs on in the pages as it does on the server."""
+    context.clock.set_system_time(utcnow())
+    return context
+
+
+@pytest.fixture
+def context(context: BrowserContext) -> BrowserContext:
+    """pytest-playwright's context, on the suite's clock."""
+    return on_test_clock(context)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from app.extensions import db
 from app.models import Visit
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, on_test_clock
 from tests.factories import PASSWORD
 from tests.visit_helpers import course
 
@@ -81,8 +81,10 @@ def test_a_draft_survives_closing_the_browser(server: str, placement, playwright
     profile = str(tmp_path / "profile")
 
     def launch():
-        return playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=PHONE, locale="da-DK"
+        return on_test_clock(
+            playwright.chromium.launch_persistent_context(
+                profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=PHONE, locale="da-DK"
+            )
         )
 
     context = launch()

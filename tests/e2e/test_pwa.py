@@ -6,7 +6,7 @@ from playwright.sync_api import Page, expect
 
 from app.extensions import db
 from app.models import Citizen, Role
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, on_test_clock
 from tests.factories import PASSWORD, make_citizen, make_team, make_user
 
 pytestmark = pytest.mark.e2e
@@ -37,8 +37,10 @@ def _controlled(page: Page) -> None:
 
 def test_chromium_finds_the_app_installable(server, user, playwright, tmp_path):
     """Does Chromium report no installability errors (DevTools protocol, persistent profile)?"""
-    context = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=PHONE
+    context = on_test_clock(
+        playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=PHONE
+        )
     )
     try:
         page = context.new_page()

@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.extensions import db
 from app.models import Signature
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, on_test_clock
 from tests.factories import PASSWORD
 from tests.visit_helpers import course, payload
 
@@ -84,7 +84,9 @@ def test_the_company_signs_on_its_own_tablet(page: Page, server: str, visit, bro
     link = page.locator("#signing-link").get_attribute("href")
     assert re.search(r"/s/[\w-]{20,}$", link)
 
-    tablet = browser.new_context(viewport={"width": 800, "height": 1280}, locale="da-DK", has_touch=True)
+    tablet = on_test_clock(
+        browser.new_context(viewport={"width": 800, "height": 1280}, locale="da-DK", has_touch=True)
+    )
     other = tablet.new_page()
     other.goto(link)
     expect(other.get_by_role("heading", name="Referat af opfølgningsbesøget")).to_be_visible()

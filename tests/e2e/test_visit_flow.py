@@ -16,7 +16,7 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.models import Delivery, DeliveryStatus, Document, Visit, VisitState
 from app.reports.seal import outside_event_loop, seal_key, verify
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import on_test_clock, screenshot
 from tests.factories import PASSWORD
 from tests.visit_helpers import course, first_visit_today
 
@@ -121,7 +121,7 @@ def test_visit_from_home_to_sealed_pdf(page: Page, server: str, today_visit, tmp
     changed[middle] = (changed[middle] + 1) % 256
     tampered = tmp_path / "aendret.pdf"
     tampered.write_bytes(bytes(changed))
-    anonymous = page.context.browser.new_context()
+    anonymous = on_test_clock(page.context.browser.new_context())
     check = anonymous.new_page()
     check.goto(server + "/verify")
     check.set_input_files("#document", str(path))

@@ -3,12 +3,13 @@
 import csv
 import io
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from app.core.timeutil import local_today, utcnow
 from app.extensions import db
 from app.models import AuditAction, AuditEvent, Document, Role, VisitState
 from app.supervision import history
@@ -24,8 +25,14 @@ from tests.factories import (
 )
 
 
+def _day(day: int) -> date:
+    """A day of last month: the team's visits lie there, so "the last 12 months" holds them on any date
+    the suite runs (read when a test runs, on the frozen clock, never at import)."""
+    return (local_today().replace(day=1) - timedelta(days=1)).replace(day=day)
+
+
 def _at(day: int) -> datetime:
-    return datetime(2026, 11, day, 9, 30, tzinfo=UTC)
+    return datetime.combine(_day(day), time(9, 30), tzinfo=UTC)
 
 
 @pytest.fixture
@@ -73,14 +80,16 @@ def _uuids(visits) -> list[str]:
         (HistoryFilter(citizen="SAG-2"), ["bodil-10"]),
         (HistoryFilter(company="blik"), ["ali-16", "ali-2"]),
         (HistoryFilter(company="1374 8136"), ["ali-16", "ali-2"]),  # the CVR number, typed with a space
-        (HistoryFilter(date_from=datetime(2026, 11, 10).date()), ["ali-16", "bodil-10"]),
-        (HistoryFilter(date_to=datetime(2026, 11, 10).date()), ["bodil-10", "ali-2"]),  # the last day counts
+        ({"date_from": 10}, ["ali-16", "bodil-10"]),
+        ({"date_to": 10}, ["bodil-10", "ali-2"]),  # the last day counts
         (HistoryFilter(state=VisitState.SIGNED), ["ali-16"]),
         (HistoryFilter(citizen="100%_"), []),  # wildcards are plain text
     ],
 )
 def test_the_history_filters(team, f, expected):
     """Does each filter narrow the team's visits as a supervisor would expect?"""
+    if isinstance(f, dict):  # a period, given as days of last month
+        f = HistoryFilter(**{key: _day(day) for key, day in f.items()})
     page = history.history_page(team["leder"], f)
     assert _uuids(page.rows) == _uuids(team["visits"][key] for key in expected)
     assert page.total == len(expected)
@@ -113,7 +122,7 @@ def test_the_journal_note_is_plain_danish_text(team, app):
     db.session.commit()
     with app.test_request_context():
         note = history.journal_note(visit)
-    assert note.startswith("Opfølgning 10.11.2026\n")
+    assert note.startswith(f"Opfølgning {_day(10):%d.%m.%Y}\n")
     assert "Til stede: Bodil og Per" in note and "Ordinære timer pr. uge: 7,5" in note
     assert "- Truckkursus (Bodil, 01.12.2026)" in note
     assert all(f"Note {item.key}" in note for item in visit.template.items)
@@ -164,7 +173,7 @@ def test_the_csv_export_is_filtered_and_logged(client, auth, team):
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:3] == ["Dato", "Borger", "Sagsreference"]
-    assert [r[0] for r in rows[1:]] == ["16.11.2026", "02.11.2026"]
+    assert [r[0] for r in rows[1:]] == [f"{_day(16):%d.%m.%Y}", f"{_day(2):%d.%m.%Y}"]
     assert rows[2][1:4] == ["Ali Khan", "SAG-1", "Herning Blik A/S"] and rows[2][-1] == "EV-TEST0001"
     exports = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == AuditAction.EXPORT)).all()
     assert [(e.citizen_id, e.purpose) for e in exports] == [
@@ -224,10 +233,7 @@ def test_the_administrator_searches_the_whole_log(client, auth, team):
     auth.login("admin")
     page = client.get("/adgangslog").text
     assert "Carl Dahl" in page and "Ole Andersen" in page
-    assert (
-        client.get(f"/adgangslog?date_to={(datetime.now(UTC) - timedelta(days=400)).date()}").status_code
-        == 200
-    )
+    assert client.get(f"/adgangslog?date_to={(utcnow() - timedelta(days=400)).date()}").status_code == 200
 
 
 # --- The dashboard ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from io import BytesIO
 import pytest
 import sqlalchemy as sa
 
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.models import AuditAction, AuditEvent, Role, Signature, SignerRole
 from app.reports import views
@@ -43,7 +44,7 @@ def summary():
             signer_name="Ali Khan",
             strokes=[],
             svg=SIGNATURE_SVG,
-            signed_at=datetime.now(UTC),
+            signed_at=utcnow(),
         )
     )
     db.session.commit()

@@ -4,10 +4,23 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 
-from app.core.formatting import date_long, date_short, datetime_short, days_since, hours, plan_label
-from app.core.timeutil import local_date
+from app.core.formatting import (
+    date_long,
+    date_short,
+    date_weekday,
+    datetime_short,
+    days_since,
+    device_datetime,
+    device_time,
+    hours,
+    plan_label,
+)
+from app.core.timeutil import local_date, local_today
+from app.extensions import db
+from app.placements.services import course_progress
+from tests.factories import make_citizen, make_placement, make_user, make_visit
 
 
 def test_short_date_is_day_month_year_with_dots(app):
@@ -58,3 +71,36 @@ def test_days_since(app):
         assert days_since(None, today) == "aldrig besøgt"
         assert days_since(today, today) == "i dag"
         assert days_since(date(2026, 11, 20), today) == "for 3 dage siden"
+
+
+def test_a_plan_date_in_another_year_shows_the_year(app):
+    """Is a planned visit in another year than this one written with its year (fre. 22.01.2027 · uge 3),
+    and one this year without?"""
+    this_year = local_today().year
+    other = date(this_year + 1, 1, 22)
+    with force_locale("da"):
+        assert (
+            date_weekday(other)
+            == f"{format_date(other, 'EEE')} 22.01.{this_year + 1} · uge {other.isocalendar().week}"
+        )
+        same = date(this_year, 6, 3)
+        assert date_weekday(same) == f"{format_date(same, 'EEE')} 03.06 · uge {same.isocalendar().week}"
+
+
+def test_device_times_are_shown_in_the_devices_own_time(app):
+    """Is a signature drawn at 22:37 on a Danish phone shown as 22:37, and one drawn on a phone set to
+    UTC+05:30 shown in that time with its offset?"""
+    moment = datetime(2026, 12, 1, 21, 37, tzinfo=UTC)
+    with app.test_request_context():
+        assert device_datetime(moment, 60) == "01.12.2026 22:37"
+        assert device_datetime(moment, None) == "01.12.2026 22:37"
+        assert device_time(moment, 330) == "03:07 (UTC+05:30)"
+
+
+def test_progress_is_measured_on_the_danish_day_of_the_latest_visit(app):
+    """A visit at 00:30 Danish summer time is the day before in UTC: is its progress on the Danish day?"""
+    jf = make_user()
+    placement = make_placement(make_citizen(jf))
+    make_visit(placement, jf, performed_at=datetime(2026, 7, 1, 22, 30, tzinfo=UTC), paid_hours_per_week=4)
+    db.session.refresh(placement)
+    assert course_progress(placement).measured_on == date(2026, 7, 2)

@@ -6,14 +6,16 @@ import hashlib
 import json
 import re
 import subprocess
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pikepdf
 import pytest
 import sqlalchemy as sa
+from pikepdf.models.metadata import decode_pdf_date
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -22,6 +24,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.models import (
     AuditAction,
@@ -105,7 +108,7 @@ def signed_visit(**overrides) -> Visit:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 def pdf_text(pdf: bytes, layout: bool = False) -> str:
@@ -177,6 +180,37 @@ def test_pdf_declares_pdf_a_3b_before_and_after_sealing(app):
         assert info["/Title"] in xmp
 
 
+# The document information entries and the XMP properties PDF/A requires them to equal (ISO 19005-3, 6.6.2).
+INFO_TO_XMP = {
+    "/Title": "dc:title",
+    "/Author": "dc:creator",
+    "/Subject": "dc:description",
+    "/Keywords": "pdf:Keywords",
+    "/Creator": "xmp:CreatorTool",
+    "/Producer": "pdf:Producer",
+    "/CreationDate": "xmp:CreateDate",
+    "/ModDate": "xmp:ModifyDate",
+}
+
+
+def test_the_sealed_summarys_document_information_agrees_with_its_xmp(app):
+    """Read with pikepdf, does every document information entry of the sealed summary stand in its XMP
+    metadata with the same value (dates as the same instant), and does it carry a creation date?"""
+    pdf = pikepdf.open(BytesIO(seal(render_summary(signed_visit(), "EV-TEST0005"))))
+    info = {key: str(value) for key, value in pdf.docinfo.items()}
+    xmp = pdf.open_metadata()
+    assert "/CreationDate" in info and "/Producer" in info
+    for key, value in info.items():
+        assert key in INFO_TO_XMP, f"{key} has no XMP counterpart"
+        theirs = xmp.get(INFO_TO_XMP[key])
+        assert theirs is not None, f"{key} is not in the XMP metadata"
+        if key.endswith("Date"):
+            assert decode_pdf_date(value) == datetime.fromisoformat(theirs), key
+        else:
+            assert value == (", ".join(theirs) if isinstance(theirs, list) else theirs), key
+    assert abs(decode_pdf_date(info["/CreationDate"]) - utcnow()) < timedelta(minutes=5)
+
+
 def test_visit_json_is_attached_and_equals_visit_data(app):
     """Is visit.json embedded as the PDF/A-3 data attachment, holding exactly visit_data()?"""
     visit = signed_visit()
@@ -235,10 +269,12 @@ def test_sealed_summary_validates_with_pyhanko(app):
     assert abs(result.signed_at - _now()) < timedelta(minutes=5)
 
 
-def test_development_seal_is_made_once_in_the_instance_folder(app):
-    """Without configured files, is a self-signed pair made under instance/seal/ and reused?"""
+def test_development_seal_is_made_once_in_its_folder(app, tmp_path):
+    """Without configured files, is a self-signed pair made in SEAL_DEV_DIR (instance/seal/ by default)
+    and reused?"""
+    folder = tmp_path / "seal"
+    app.config["SEAL_DEV_DIR"] = str(folder)
     key = seal_key()
-    folder = Path(app.instance_path) / "seal"
     assert (folder / "cert.pem").exists() and (folder / "key.pem").exists()
     assert (folder / "key.pem").stat().st_mode & 0o077 == 0  # the key is readable by its owner only
     assert load_cert_from_pemder(str(folder / "cert.pem")).dump() == key.certificate.dump()

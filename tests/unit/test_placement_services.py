@@ -154,13 +154,42 @@ def test_a_new_start_date_replans_an_untouched_course(me):
     assert len(_planned(placement)) == 12
 
 
-def test_a_new_start_date_leaves_a_course_with_visits_alone(me):
-    """Is the plan of a course that already had a visit left as it is when the start date changes?"""
-    placement = _new_course(me)
-    _planned(placement)[0].status = ScheduledVisitStatus.DONE
-    before = [sv.due_date for sv in _planned(placement)]
-    services.update_agreement(placement, {"start_date": TODAY - timedelta(days=3)}, me, TODAY)
-    assert [sv.due_date for sv in _planned(placement)] == before
+def test_a_new_start_date_replans_the_open_visits_and_keeps_the_done_one(me):
+    """With the one-week visit done, does a new start date move the open plan visits and keep the done
+    one, without planning its step again?"""
+    placement = _new_course(me, start=TODAY)
+    done = _planned(placement)[0]
+    done.status = ScheduledVisitStatus.DONE
+    services.update_agreement(placement, {"start_date": TODAY + timedelta(days=3)}, me, TODAY)
+    assert done in placement.scheduled_visits and done.status == ScheduledVisitStatus.DONE
+    assert [sv.label for sv in placement.scheduled_visits].count(done.label) == 1
+    assert _planned(placement)[0].due_date == date(2026, 12, 26)  # one month after 26 November
+    assert len(_planned(placement)) == 11
+
+
+def test_a_moved_or_added_visit_stays_where_the_jobformidler_put_it(me):
+    """Does a visit moved by hand, and one added by hand, keep its day when the start date changes?"""
+    placement = _new_course(me, start=TODAY)
+    moved = services.move_visit(_planned(placement)[1], date(2027, 1, 5))
+    added = services.add_visit(placement, date(2027, 2, 2), note="Ekstra")
+    services.update_agreement(placement, {"start_date": TODAY + timedelta(days=14)}, me, TODAY)
+    assert moved.due_date == date(2027, 1, 5) and moved in placement.scheduled_visits
+    assert added.due_date == date(2027, 2, 2) and added in placement.scheduled_visits
+    assert [sv.label for sv in placement.scheduled_visits].count(moved.label) == 1
+
+
+def test_a_new_end_date_replans_the_open_visits(me):
+    """Does an earlier end date drop the plan's open visits after it, and a later one bring them back?"""
+    placement = _new_course(me, start=TODAY, planned_end_date=TODAY + timedelta(days=400))
+    assert len(_planned(placement)) == 12
+    services.update_agreement(placement, {"planned_end_date": date(2027, 3, 1)}, me, TODAY)
+    assert [sv.due_date for sv in _planned(placement)] == [
+        date(2026, 11, 30),
+        date(2026, 12, 23),
+        date(2027, 2, 23),
+    ]
+    services.update_agreement(placement, {"planned_end_date": date(2027, 12, 31)}, me, TODAY)
+    assert len(_planned(placement)) == 12
 
 
 @pytest.mark.parametrize(

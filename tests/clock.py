@@ -1,0 +1,33 @@
+"""The one clock of the test suite.
+
+Every test runs with the time frozen by time-machine at the start of the run and ticking on from there, so
+the server under test (in this process), the test's own arithmetic and the browser agree on "now". The start
+is today at 10:00 in Copenhagen, so that an ordinary run still meets the real calendar, or the moment given by
+EFTERVAERN_TEST_TODAY (`2026-02-28`, or `2026-03-29T01:30` for a time of day), which is how `make
+test-calendar` runs the suite on chosen days.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+DEFAULT_TIME_OF_DAY = time(10, 0)
+ENV = "EFTERVAERN_TEST_TODAY"
+
+
+def start_of_run(value: str | None = None) -> datetime:
+    """The moment a run starts at: EFTERVAERN_TEST_TODAY, or today at 10:00 in Copenhagen."""
+    value = os.environ.get(ENV, "") if value is None else value
+    if not value.strip():
+        real_today = datetime.now(COPENHAGEN).date()  # noqa: TID251 (the run's one look at the real calendar)
+        return datetime.combine(real_today, DEFAULT_TIME_OF_DAY, COPENHAGEN)
+    try:
+        if "T" in value or " " in value:
+            moment = datetime.fromisoformat(value.strip())
+            return moment if moment.tzinfo else moment.replace(tzinfo=COPENHAGEN)
+        return datetime.combine(date.fromisoformat(value.strip()), DEFAULT_TIME_OF_DAY, COPENHAGEN)
+    except ValueError as error:
+        raise SystemExit(f"{ENV}={value!r} is neither YYYY-MM-DD nor YYYY-MM-DDTHH:MM") from error
