@@ -12,6 +12,7 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from app.extensions import db
 from app.models import Signature, SignerRole, Visit
+from tests.e2e.conftest import on_test_clock
 from tests.e2e.test_background_sync import _fire_sync
 from tests.e2e.test_field_day import _draw, _fill, _prepared, _sign_offline
 from tests.factories import PASSWORD
@@ -120,7 +121,7 @@ def test_a_visit_form_whose_script_did_not_load_is_never_sent_by_the_browser(
 ):
     """Point 1: with the form's script missing, submitting shows a Danish message; the browser does not
     send the form itself (no GET with the fields in the URL, no POST)."""
-    context = browser.new_context(**browser_context_args, service_workers="block")
+    context = on_test_clock(browser.new_context(**browser_context_args, service_workers="block"))
     try:
         context.route("**/static/js/visit-form.js", lambda route: route.abort())
         page = context.new_page()
