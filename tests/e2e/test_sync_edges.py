@@ -523,3 +523,23 @@ def test_a_400_is_set_aside_as_needing_action_and_sent_again_when_asked(page: Pa
     entry.get_by_role("button", name="Send igen").click()
     expect(page.get_by_text("Intet venter på enheden.")).to_be_visible(timeout=20000)
     assert len(_visits()) == 1
+
+
+def test_log_out_right_after_log_in_keeps_no_page_and_says_logged_out(page: Page, server: str, today_visit):
+    """Point 8: logging out while "Forbered dagen" is still fetching pages: the log-in page says "Du er
+    logget ud." (no prefetch's redirect took the message), no page is kept after the wipe, and the
+    session stays ended (no prefetch answered late with the old session's cookie)."""
+    for _ in range(2):
+        _log_in(page, server)
+        page.get_by_role("button", name="Log ud").click()
+        expect(page.get_by_text("Du er logget ud.")).to_be_visible()
+        page.wait_for_timeout(1500)
+        kept = page.evaluate(
+            """async () => { let n = 0;
+                for (const key of await caches.keys()) {
+                    const cache = await caches.open(key);
+                    if (key.startsWith('eftervaern-pages-')) n += (await cache.keys()).length;
+                }
+                return n; }"""
+        )
+        assert kept == 0
