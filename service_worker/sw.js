@@ -40,6 +40,7 @@ self.addEventListener("message", (event) => {
   if (!event.data) return;
   if (event.data.type === "SKIP_WAITING") self.skipWaiting();
   if (event.data.type === "PREPARE_DAY") event.waitUntil(prepareDay(event.data.urls || [], event.ports[0]));
+  if (event.data.type === "STOP_PREPARE") event.waitUntil(stopPreparing(event.ports[0]));
 });
 
 // fetch() with a deadline, for the requests the worker makes itself.
@@ -51,15 +52,36 @@ function fetchWithin(url, options) {
 // The home page names the pages the field needs, most needed first and within a stated bound: the coming
 // visits' forms, then the pages of the user's other active courses and their citizens; they are fetched
 // now, while there is network, and kept with the other pages. Only the user's own caseload is named.
-async function prepareDay(urls, port) {
+// A preparation stops when a newer one starts or the user logs out (STOP_PREPARE): a page fetched after
+// the log-out's wipe must not be kept, nor may its redirect to the log-in page take that page's message.
+let preparation = 0;
+let preparing = Promise.resolve();
+
+// Logging out: nothing more is fetched or kept, and the page hears back once the fetch under way has
+// ended, so that no answer carrying the old session's cookie can arrive after the log-out.
+async function stopPreparing(port) {
+  preparation += 1;
+  await preparing.catch(() => {});
+  if (port) port.postMessage({ stopped: true });
+}
+
+function prepareDay(urls, port) {
+  preparing = keepPages(urls, port);
+  return preparing;
+}
+
+async function keepPages(urls, port) {
   const cache = await caches.open(PAGES_CACHE);
+  const run = ++preparation;
   let kept = 0;
   let bytes = 0; // said on the home page: how much the device keeps
   for (const url of urls) {
+    if (run !== preparation) break;
     if (new URL(url, self.location.origin).origin !== self.location.origin) continue;
     try {
-      const response = await fetchWithin(url, { credentials: "same-origin", cache: "no-store" });
-      if (response.ok && !response.redirected && isCacheablePage(new Request(url), response)) {
+      const response = await fetchWithin(url, { credentials: "same-origin", cache: "no-store", redirect: "manual" });
+      if (response.type === "opaqueredirect") break; // the session ended: to the log-in page, kept nothing
+      if (run === preparation && response.ok && isCacheablePage(new Request(url), response)) {
         bytes += (await response.clone().blob()).size;
         await cache.put(new Request(url), response);
         kept += 1;

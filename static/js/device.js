@@ -47,6 +47,20 @@
     const actions = document.createElement("div");
     actions.className = "actions";
     if (kind === "visit" && entry.page) actions.append(link(entry.page, m.msgOpenForm));
+    // A 400 is not about the content (a stale security token, say): what was set aside is sent again as
+    // it is, when the user asks.
+    if (entry.state === "attention" && entry.status === 400) {
+      const again = text("button", "btn btn-small", m.msgRetry);
+      again.type = "button";
+      again.addEventListener("click", async function () {
+        Object.assign(entry, { state: "pending", attempts: 0, nextAttempt: 0, errors: {}, message: "" });
+        await window.eftervaernStore.putEntry(entry);
+        await window.eftervaernOutbox.flush();
+        window.eftervaernOutbox.render();
+        rerender();
+      });
+      actions.append(again);
+    }
     if (kind !== "visit" && entry.state === "attention") {
       actions.append(link("/besoeg/" + encodeURIComponent(entry.visit || entry.dependsOn), m.msgOpenVisit));
       const remove = text("button", "btn btn-small btn-danger", m.msgRemove);

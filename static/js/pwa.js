@@ -26,6 +26,21 @@
     }
   }
 
+  // "Forbered dagen" fetches pages in the service worker; at log-out it stops, and the log-out waits
+  // for its last fetch: an answer arriving after the log-out would set the old session's cookie again.
+  function stopPreparing() {
+    const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (!worker) return Promise.resolve();
+    return Promise.race([
+      new Promise(function (resolve) {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => resolve();
+        worker.postMessage({ type: "STOP_PREPARE" }, [channel.port2]);
+      }),
+      new Promise((resolve) => setTimeout(resolve, 25000)), // a fetch's own deadline is 20 s
+    ]);
+  }
+
   // Log-out behaves the same every time. It needs the server: with no connection nothing is deleted and
   // the session stays (the browser could not end it anyway). With one, and the user's yes to deleting
   // what has not been sent, the outbox stops and its lock is held while the device is wiped, so that
@@ -42,6 +57,7 @@
     if (unsent && !window.confirm(body.dataset.msgLogoutUnsent.replace("{n}", String(unsent)))) return;
     const outbox = window.eftervaernOutbox;
     if (outbox) outbox.stop();
+    await stopPreparing();
     const wipe = () => wipeDevice().catch(() => {}).then(function () {
       form.dataset.wiped = "1";
       form.submit();

@@ -347,6 +347,9 @@ def test_another_user_logging_in_on_the_device_never_sees_what_waits(
     assert page.evaluate("async () => (await window.eftervaernStore.allEntries()).length") == 0
     assert not page.evaluate("async (url) => !!(await caches.match(url))", form_url)
     assert _visits() == []
+    # The app's own files stay for the colleague's forms offline (issue 12, point 1).
+    keys = page.evaluate("async () => await caches.keys()")
+    assert any(key.startswith("eftervaern-static-") for key in keys)
 
 
 def test_a_refusal_of_lasting_storage_is_shown(page: Page, server: str, today_visit):

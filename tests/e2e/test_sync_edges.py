@@ -12,6 +12,7 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from app.extensions import db
 from app.models import Signature, SignerRole, Visit
+from tests.e2e.conftest import on_test_clock
 from tests.e2e.test_background_sync import _fire_sync
 from tests.e2e.test_field_day import _draw, _fill, _prepared, _sign_offline
 from tests.factories import PASSWORD
@@ -120,7 +121,7 @@ def test_a_visit_form_whose_script_did_not_load_is_never_sent_by_the_browser(
 ):
     """Point 1: with the form's script missing, submitting shows a Danish message; the browser does not
     send the form itself (no GET with the fields in the URL, no POST)."""
-    context = browser.new_context(**browser_context_args, service_workers="block")
+    context = on_test_clock(browser.new_context(**browser_context_args, service_workers="block"))
     try:
         context.route("**/static/js/visit-form.js", lambda route: route.abort())
         page = context.new_page()
@@ -491,3 +492,57 @@ def test_a_flaky_network_delivers_each_visit_and_signature_exactly_once(
     }
     assert all(s.content_hash == s.visit.content_hash for s in signatures)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 3
+
+
+def test_a_400_is_set_aside_as_needing_action_and_sent_again_when_asked(page: Page, server: str, today_visit):
+    """Point 3: a 400 (here a stale security token) is not retried blindly: the visit is set aside as
+    needing action, with the server's Danish words; on "På enheden" it is sent again when asked, once."""
+    refused = []
+
+    def refuse_the_first(route: Route) -> None:
+        if route.request.method == "PUT" and not refused:
+            refused.append(route.request.url)
+            route.fulfill(
+                status=400,
+                content_type="application/json",
+                body='{"error": "csrf", "message": "Anmodningens sikkerhedsnøgle er forældet."}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/visits/**", refuse_the_first)
+    _log_in(page, server)
+    page.goto(server + _form_url(page))
+    _fill(page)
+    page.get_by_role("button", name="Gem og gå til underskrifter").click()
+    expect(page.locator("#sync-status")).to_contain_text("1 kræver handling")
+    expect(page.locator("#visit-errors")).to_contain_text("Anmodningens sikkerhedsnøgle er forældet.")
+    page.wait_for_timeout(3000)
+    assert len(refused) == 1 and _visits() == []  # not tried again by itself
+
+    page.goto(server + "/enhed")
+    entry = page.locator(".device-entry.state-attention")
+    expect(entry).to_contain_text("Serveren afviste det: Anmodningens sikkerhedsnøgle er forældet.")
+    entry.get_by_role("button", name="Send igen").click()
+    expect(page.get_by_text("Intet venter på enheden.")).to_be_visible(timeout=20000)
+    assert len(_visits()) == 1
+
+
+def test_log_out_right_after_log_in_keeps_no_page_and_says_logged_out(page: Page, server: str, today_visit):
+    """Point 8: logging out while "Forbered dagen" is still fetching pages: the log-in page says "Du er
+    logget ud." (no prefetch's redirect took the message), no page is kept after the wipe, and the
+    session stays ended (no prefetch answered late with the old session's cookie)."""
+    for _ in range(2):
+        _log_in(page, server)
+        page.get_by_role("button", name="Log ud").click()
+        expect(page.get_by_text("Du er logget ud.")).to_be_visible()
+        page.wait_for_timeout(1500)
+        kept = page.evaluate(
+            """async () => { let n = 0;
+                for (const key of await caches.keys()) {
+                    const cache = await caches.open(key);
+                    if (key.startsWith('eftervaern-pages-')) n += (await cache.keys()).length;
+                }
+                return n; }"""
+        )
+        assert kept == 0
