@@ -130,6 +130,10 @@ def saml_test_idp(port: int, sp_url: str) -> None:
     metadata_file = current_app.config.get("SAML_IDP_METADATA_FILE")
     if not metadata_file or current_app.config.get("SAML_IDP_METADATA_URL"):
         raise click.ClickException("SAML_IDP_METADATA_FILE must name where the test IdP's metadata goes.")
+    existing = Path(metadata_file)
+    if existing.is_file() and 'entityID="http://127.0.0.1:' not in existing.read_text(errors="replace"):
+        # Never overwrite a real IdP's metadata (a production installation's SAML_IDP_METADATA_FILE).
+        raise click.ClickException(f"{metadata_file} holds another IdP's metadata; not overwritten.")
     with current_app.test_request_context(base_url=sp_url):
         sp_metadata = saml.metadata_xml()
     cert, key = saml.ensure_pair(

@@ -93,3 +93,13 @@ def test_unlock_unknown_user_fails(app):
     """Does unlocking a user who does not exist fail with a message?"""
     result = app.test_cli_runner().invoke(args=["unlock-user", "nobody"])
     assert result.exit_code != 0 and "No user" in result.output
+
+
+def test_the_test_idp_never_overwrites_a_real_idps_metadata(app, tmp_path):
+    """Does `flask saml-test-idp` refuse to start when SAML_IDP_METADATA_FILE holds another IdP's metadata?"""
+    real = tmp_path / "idp.xml"
+    real.write_text('<EntityDescriptor entityID="https://login.kommune.dk/adfs"/>')
+    app.config.update(SAML_IDP_METADATA_FILE=str(real), SAML_IDP_METADATA_URL=None)
+    result = app.test_cli_runner().invoke(args=["saml-test-idp", "--port", "0"])
+    assert result.exit_code != 0 and "not overwritten" in result.output
+    assert "login.kommune.dk" in real.read_text()
