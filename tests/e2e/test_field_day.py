@@ -114,7 +114,7 @@ def test_a_visit_prepared_filled_and_signed_offline_arrives_once_with_its_pdf(
     context.set_offline(False)
     page.evaluate("() => window.eftervaernOutbox.flush()")
     page.wait_for_function(WAITING_NONE, timeout=30000)
-    expect(page.get_by_role("link", name="Åbn det forseglede referat (PDF)")).to_be_visible(timeout=20000)
+    expect(page.get_by_role("link", name="Åbn det forseglede referat (PDF)")).to_be_visible(timeout=60000)
     [visit] = _visits()
     assert str(visit.uuid) == uuid
     assert visit.present == "Ali og Hanne" and visit.actions[0]["what"] == "Truckkursus"
@@ -155,7 +155,7 @@ def test_a_citizen_who_cannot_draw_consents_offline(page: Page, server: str, tod
     context.set_offline(False)
     page.evaluate("() => window.eftervaernOutbox.flush()")
     page.wait_for_function(WAITING_NONE, timeout=30000)
-    expect(page.get_by_role("link", name="Åbn det forseglede referat (PDF)")).to_be_visible(timeout=20000)
+    expect(page.get_by_role("link", name="Åbn det forseglede referat (PDF)")).to_be_visible(timeout=60000)
     [visit] = _visits()
     assert str(visit.uuid) == uuid and visit.state in (VisitState.SIGNED, VisitState.DELIVERED)
     signers = {s.signer_role: s for s in visit.signatures}

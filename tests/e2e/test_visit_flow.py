@@ -87,7 +87,7 @@ def test_visit_from_home_to_sealed_pdf(page: Page, server: str, today_visit, tmp
         expect(page.locator(".signature-line", has_text=role)).to_contain_text("Underskrevet", timeout=20000)
 
     # Signing answered at once; a worker makes, seals and sends the summary, and the page shows it then.
-    expect(page.get_by_role("link", name="Åbn det forseglede referat (PDF)")).to_be_visible(timeout=20000)
+    expect(page.get_by_role("link", name="Åbn det forseglede referat (PDF)")).to_be_visible(timeout=60000)
     screenshot(page, "visit-signed-phone")
     visit = db.session.scalar(sa.select(Visit))
     assert visit.state in (VisitState.SIGNED, VisitState.DELIVERED)
