@@ -2,12 +2,12 @@
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app.core.timeutil import local_today
+from app.core.timeutil import local_today, zone
 from app.extensions import db
 from app.models import Citizen, Placement, PlacementStatus, ScheduledVisit, ScheduledVisitStatus
 from tests.factories import (
@@ -39,7 +39,10 @@ def day(app):
     ended = course("Frida")
     ended.status = PlacementStatus.BROKEN_OFF
     make_scheduled_visit(ended, today)
-    make_visit(ali, me, performed_at=make_visit.__globals__["utcnow"]() - timedelta(days=12))
+    # Noon twelve Danish days ago: 12 × 24 hours back from late evening crosses midnight when the clocks
+    # changed in between (found on 2026-10-25 at 23:30).
+    twelve_days_ago = datetime.combine(today - timedelta(days=12), time(12, 0), tzinfo=zone())
+    make_visit(ali, me, performed_at=twelve_days_ago)
     make_scheduled_visit(make_placement(make_citizen(other, first_name="Gustav")), today)
     return today
 
