@@ -22,8 +22,8 @@ TESTS=(
   tests/unit/test_placement_services.py tests/unit/test_charts.py tests/unit/test_signature_rules.py
   tests/integration/test_home.py tests/integration/test_review.py tests/integration/test_placements.py
   tests/integration/test_calendar.py tests/integration/test_visit_pages.py tests/integration/test_sync_api.py
-  tests/integration/test_visit_completion.py tests/integration/test_audit.py tests/integration/test_auth.py
-  tests/e2e/test_field_day.py tests/e2e/test_visit_flow.py
+  tests/integration/test_jobs.py tests/integration/test_audit.py tests/integration/test_auth.py
+  tests/integration/test_device_times.py tests/e2e/test_field_day.py tests/e2e/test_visit_flow.py
 )
 
 PYTEST=${PYTEST:-.venv/bin/pytest}

@@ -73,3 +73,11 @@ def test_nothing_reads_the_wall_clock_but_timeutil():
         if WALL_CLOCK.search(line)
     ]
     assert readers == []
+
+
+def test_the_calendar_sweep_names_only_tests_that_exist():
+    """Does every test file the calendar sweep runs exist (a removed one would make `make test` fail)?"""
+    script = (ROOT / "tests" / "calendar-sweep.sh").read_text()
+    listed = re.findall(r"tests/(?:unit|integration|e2e)/\w+\.py", script.split("TESTS=(")[1].split(")")[0])
+    assert len(listed) >= 15
+    assert [name for name in listed if not (ROOT / name).exists()] == []
