@@ -19,9 +19,9 @@ from tests.e2e.test_field_day import _draw, _fill, _prepared, _sign_offline
 from tests.factories import PASSWORD
 from tests.visit_helpers import course, first_visit_today
 
-# Since this stop's branches were merged (server-side sessions, the job queue) these two failed in some runs
-# on a loaded machine (offline, the home page kept on the device was not found) and passed in others. Open, with
-# what is known, in the stop note (issue 12, points 8 and 10); strict=False so a pass is reported as XPASS.
+# Since this stop's branches were merged (server-side sessions, the job queue) these two failed in some
+# runs on a loaded machine (offline, the home page kept on the device was not found) and passed in others.
+# Open, with what is known, in the stop note (issue 12, points 8 and 10); not strict, so a pass shows XPASS.
 MERGE_REGRESSION = "fails in some loaded runs since the sessions/queue merge; see the stop note"
 
 pytestmark = pytest.mark.e2e
