@@ -182,6 +182,20 @@ class Config:
     AUDIT_RETENTION_DAYS = _env_int("AUDIT_RETENTION_DAYS", 365)
     CASELOAD_CAP = _env_int("CASELOAD_CAP", 35)
 
+    # Contacts between visits (app/contacts/). A contact that needs an answer must be answered within 24
+    # hours, counted as "working" hours by default: only the hours of weekdays that are not Danish public
+    # holidays run (a call on Friday at 14:00 is due on Monday at 14:00), or as "calendar" hours (every
+    # hour runs). ANSWER_CLOCK_DAYS_OFF adds the `holidays` package's optional Danish days off
+    # ("public,optional": 1 May, Grundlovsdag, 24 and 31 December) where the jobcentre closes on them.
+    ANSWER_CLOCK = os.environ.get("ANSWER_CLOCK", "working")
+    ANSWER_CLOCK_DAYS_OFF = tuple(
+        c.strip() for c in os.environ.get("ANSWER_CLOCK_DAYS_OFF", "public").split(",") if c.strip()
+    )
+    # The hotline runs this many months after a course starts (Herning: at least the first 3 months).
+    HOTLINE_MONTHS = _env_int("HOTLINE_MONTHS", 3)
+    # Weekly contact before the start is looked for in at most this many weeks before the start week.
+    RUN_UP_WEEKS = _env_int("RUN_UP_WEEKS", 4)
+
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
     LANGUAGES = ("da", "en")

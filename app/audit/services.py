@@ -27,6 +27,10 @@ PURPOSES = {
     "review": _l("The supervisor's review of follow-up"),
     "access_log": _l("Check of the access log"),
     "transfer": _l("Transfer to another job broker"),
+    # Calls, messages and meetings between visits, and their answers (app/contacts/).
+    "contact": _l("Contact between visits"),
+    "feedback": _l("Feedback on a follow-up visit"),
+    "team_meeting": _l("Team meeting on ordinary hours"),
     # The CPR number entered, changed or removed, and each time it is read to address a Digital Post letter.
     "digital_post": _l("CPR number for Digital Post"),
     # Not a use of citizen data: changes to who may see what (accounts, roles, teams, passwords).

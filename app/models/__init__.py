@@ -4,6 +4,14 @@ from app.models.audit import AuditAction, AuditEvent
 from app.models.checklist import ChecklistItem, ChecklistTemplate, ItemKind, TemplateStatus
 from app.models.citizen import Citizen, CitizenStatus
 from app.models.company import Company, ContactPerson, Workplace, is_valid_cvr
+from app.models.contact import (
+    Contact,
+    ContactChannel,
+    ContactParty,
+    TeamMeeting,
+    TeamMeetingCitizen,
+    VisitFeedback,
+)
 from app.models.placement import (
     FOLLOWED_UP,
     AgreementRevision,
@@ -40,6 +48,9 @@ __all__ = [
     "Citizen",
     "CitizenStatus",
     "Company",
+    "Contact",
+    "ContactChannel",
+    "ContactParty",
     "ContactPerson",
     "ConvertAnswer",
     "Delivery",
@@ -60,10 +71,13 @@ __all__ = [
     "SignerRole",
     "SigningToken",
     "Team",
+    "TeamMeeting",
+    "TeamMeetingCitizen",
     "TemplateStatus",
     "User",
     "UserSession",
     "Visit",
+    "VisitFeedback",
     "VisitKind",
     "VisitState",
     "Workplace",
