@@ -13,6 +13,9 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.models import (
     Citizen,
+    Contact,
+    ContactChannel,
+    ContactParty,
     CitizenStatus,
     Company,
     ContactPerson,
@@ -135,3 +138,26 @@ def make_visit(placement: Placement, by: User, **overrides: Any) -> Visit:
         "internship_hours_per_week": Decimal("10"),
     }
     return _save(Visit(**{**fields, **overrides}))
+
+
+def make_citizen_contact(citizen: Citizen, by: User, **overrides: Any) -> Contact:
+    """A contact between visits (not a ContactPerson: see make_contact), with its 24-hour deadline worked
+    out as the service does when it needs an answer."""
+    from app.contacts.services import configured_deadline
+
+    came_in_at: datetime = overrides.pop("came_in_at", utcnow())
+    needs_answer = overrides.pop("needs_answer", True)
+    fields = {
+        "uuid": uuid.uuid4(),
+        "citizen": citizen,
+        "party": ContactParty.CITIZEN,
+        "channel": ContactChannel.PHONE,
+        "came_in_at": came_in_at,
+        "about": "Spørger til timerne",
+        "needs_answer": needs_answer,
+        "answer_due_at": configured_deadline(came_in_at) if needs_answer else None,
+        "recorded_by": by,
+        "content_hash": uuid.uuid4().hex,
+        "received_at": utcnow(),
+    }
+    return _save(Contact(**{**fields, **overrides}))
