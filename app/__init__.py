@@ -64,6 +64,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     from app.caseload.views import bp as caseload_bp
     from app.checklists.views import bp as checklists_bp
     from app.companies.views import bp as companies_bp
+    from app.contacts.views import bp as contacts_bp
     from app.core.pwa import bp as pwa_bp
     from app.core.views import bp as core_bp
     from app.delivery.views import bp as delivery_bp
@@ -89,6 +90,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(delivery_bp)
     app.register_blueprint(checklists_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(contacts_bp)
     app.register_blueprint(supervision_bp)
     cli.init_app(app)
     if app.config["PROXY_COUNT"]:

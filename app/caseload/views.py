@@ -13,11 +13,13 @@ from app.admin import services as admin
 from app.admin.forms import MoveCitizensForm, apply_error
 from app.audit.pages import shown_and_logged
 from app.auth.access import role_required
+from app.audit import services as audit
 from app.caseload import services
+from app.contacts import services as contacts
 from app.caseload.forms import CitizenForm, CprForm, status_choices
-from app.core.timeutil import local_today
+from app.core.timeutil import local_today, utcnow
 from app.extensions import db
-from app.models import CitizenStatus, Role, User
+from app.models import AuditAction, CitizenStatus, Role, User
 from app.supervision.charts import hours_chart
 from app.supervision.hours import hours_trajectory, rule_225
 
@@ -46,7 +48,10 @@ def home() -> ResponseReturnValue:
     # would expire every row loaded and reload them one by one (issue 14: 86 queries a page).
     agenda = services.agenda(current_user, today, log=False)
     rows = services.caseload(current_user, log=False)
+    waiting = contacts.waiting_for_answer(current_user)
     context = {
+        "waiting": waiting,
+        "now": utcnow(),
         "agenda": agenda,
         "prepare_urls": _pages_for_the_field(agenda, services.field_courses(current_user)),
         "prepare_limit": current_app.config["FIELD_PAGES_MAX"],
@@ -59,6 +64,7 @@ def home() -> ResponseReturnValue:
     # The caseload lists every citizen the agenda can name.
     agenda_only = fragment == HOME_FRAGMENTS["agenda"]
     shown = agenda.citizen_ids if agenda_only else [row.citizen.id for row in rows]
+    # A waiting contact's citizen is on the caseload, so the caseload's events cover the list's reads.
     template = fragment or "caseload/home.html"
     body = shown_and_logged(template, context, citizen_ids=shown, object_type="caseload", purpose="caseload")
     return body, VARY
@@ -145,6 +151,10 @@ def citizen(citizen_id: int) -> ResponseReturnValue:
     """One citizen: courses and visit history. Someone else's citizen answers 404."""
     found = services.get_citizen(current_user, citizen_id, "citizen_page")
     today = local_today()
+    contact_list = contacts.contacts_of(found)
+    if contact_list:
+        audit.record(AuditAction.READ, "contact", citizen_ids=[found.id], object_type="contact")
+        db.session.commit()
     # Each course's hours drawn on the server (the visits table below is the chart's table fallback), and
     # the citizen's standing against the 225-hour rule.
     hour_charts = {
@@ -156,6 +166,7 @@ def citizen(citizen_id: int) -> ResponseReturnValue:
         today=today,
         hour_charts=hour_charts,
         rule=rule_225(found.id, today),
+        contacts=contact_list,
     )
 
 

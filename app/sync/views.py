@@ -14,9 +14,11 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
 from app.auth.access import role_required
+from app.contacts import services as contacts
+from app.contacts.forms import ContactForm
 from app.core.timeutil import DeviceTime, local_today, parse_device_time
 from app.extensions import db
-from app.models import ChecklistTemplate, Role, SignerRole, Visit
+from app.models import ChecklistTemplate, Contact, Role, SignerRole, Visit
 from app.placements.services import get_placement
 from app.sync.openapi import spec
 from app.sync.validation import limit_errors, parse_id, visit_type_errors
@@ -328,3 +330,105 @@ def sign(visit: Visit, role: str, payload: dict, via_token: bool) -> ResponseRet
 def openapi() -> ResponseReturnValue:
     """The API's description (OpenAPI 3.1)."""
     return jsonify(spec())
+
+
+# --- Contacts between visits -----------------------------------------------------------------------
+
+CONTACT_FIELDS: dict[str, tuple[type, ...]] = {
+    "citizen_id": (int, str),
+    "placement_id": (int, str, type(None)),
+    "contact_person_id": (int, str, type(None)),
+    "party": (str,),
+    "channel": (str,),
+    "came_in_on": (str,),
+    "came_in_time": (str,),
+    "about": (str,),
+    "needs_answer": (bool, str),
+    "recorded_at": (str, type(None)),
+}
+
+
+def contact_json(contact: Contact) -> dict:
+    return {
+        "uuid": str(contact.uuid),
+        "citizen_id": contact.citizen_id,
+        "came_in_at": contact.came_in_at.isoformat(),
+        "needs_answer": contact.needs_answer,
+        "answer_due_at": contact.answer_due_at.isoformat() if contact.answer_due_at else None,
+        "answered_at": contact.answered_at.isoformat() if contact.answered_at else None,
+        "content_hash": contact.content_hash,
+        "recorded_at": contact.recorded_at.isoformat() if contact.recorded_at else None,
+        "received_at": contact.received_at.isoformat() if contact.received_at else None,
+        "clock_skew_seconds": contact.clock_skew_seconds,
+        "url": url_for("caseload.citizen", citizen_id=contact.citizen_id) + "#kontakter",
+    }
+
+
+def _bad_request(errors: dict) -> ResponseReturnValue:
+    """A body the server cannot read (not a JSON object, a field of the wrong type): 400, in Danish."""
+    message = _("The contact could not be read. Check what was sent.")
+    return jsonify(error="bad_request", message=message, errors=errors), 400
+
+
+def _contact_body() -> tuple[MultiDict | None, dict]:
+    """The contact as the form reads it, from JSON or from form data (the page's outbox sends its form)."""
+    if not request.is_json:
+        return request.form, {}
+    payload = json_object()
+    if payload is None:
+        return None, {"body": [_("The request body is not a JSON object.")]}
+    errors = {
+        name: [_("The value has the wrong type.")]
+        for name, kinds in CONTACT_FIELDS.items()
+        if name in payload and not isinstance(payload[name], kinds)
+    }
+    if errors:
+        return None, errors
+    data = MultiDict()
+    for name in CONTACT_FIELDS:
+        value = payload.get(name)
+        if value is None or value is False:
+            continue
+        data[name] = "y" if value is True else str(value)
+    return data, {}
+
+
+@bp.put("/contacts/<uuid:contact_uuid>")
+@role_required(Role.JOBFORMIDLER)
+def put_contact(contact_uuid: uuid_lib.UUID) -> ResponseReturnValue:
+    """Create or update a contact; a replay of the same content answers with the stored contact."""
+    if _injected_failure():
+        abort(503)
+    data, errors = _contact_body()
+    if errors:
+        return _bad_request(errors)
+    form = ContactForm(formdata=data)
+    recorded = _device_time(data.get("recorded_at"), "recorded_at", errors)
+    if not form.validate() or errors:
+        return _invalid(
+            {**form.errors, **errors}, _("The contact could not be saved. Correct the marked fields.")
+        )
+    clock = services.DeviceClock(completed=recorded, sent=_sent_at())
+    result = contacts.save_contact(contact_uuid, form, current_user, local_today(), clock)
+    if result.outcome == services.Outcome.NOT_FOUND:
+        not_found()
+    if result.outcome == services.Outcome.INVALID:
+        return _invalid(result.errors, _("The contact could not be saved. Correct the marked fields."))
+    if result.outcome == services.Outcome.CONFLICT:
+        message = _("This contact has been answered and can no longer be changed.")
+        if result.contact.answered_at is None:
+            message = _("This contact belongs to another citizen and cannot be moved.")
+        return jsonify(error="conflict", message=message, contact=contact_json(result.contact)), 409
+    return jsonify(contact_json(result.contact)), STATUS[result.outcome]
+
+
+@bp.get("/contacts/<uuid:contact_uuid>")
+@login_required
+def get_contact(contact_uuid: uuid_lib.UUID) -> ResponseReturnValue:
+    """The stored contact, so a device can learn what the server holds."""
+    contact = contacts.find(contact_uuid)
+    if contact is None:
+        not_found()
+    contacts.get_contact(current_user, contact.id)
+    db.session.commit()
+    return jsonify(contact_json(contact))
