@@ -154,9 +154,16 @@ class Agenda:
         return sorted({i.citizen.id for i in self.today + self.overdue + self.upcoming})
 
 
-def agenda(user: User, today: date, days_ahead: int = 7, log: bool = True) -> Agenda:
+def agenda(
+    user: User,
+    today: date,
+    days_ahead: int = 7,
+    log: bool = True,
+    known_last_visits: dict[int, date | None] | None = None,
+) -> Agenda:
     """The jobformidler's planned visits: due today, overdue, and in the coming days (the read is logged,
-    unless `log` is false: then the caller logs the page it renders them in)."""
+    unless `log` is false: then the caller logs the page it renders them in). `known_last_visits`: the
+    citizens' last visits as a caseload already found them (the home page), so they are not asked again."""
     visible = visible_citizens(user).with_only_columns(Citizen.id)
     rows = db.session.execute(
         sa.select(ScheduledVisit, Placement, Citizen)
@@ -171,7 +178,10 @@ def agenda(user: User, today: date, days_ahead: int = 7, log: bool = True) -> Ag
         .order_by(ScheduledVisit.due_date, Citizen.first_name)
         .options(selectinload(Placement.workplace).selectinload(Workplace.company))
     ).all()
-    last = _last_visits([c.id for _, _, c in rows])
+    last = dict(known_last_visits or {})
+    unknown = [c.id for _, _, c in rows if c.id not in last]
+    if unknown:
+        last.update(_last_visits(unknown))
     items = [AgendaItem(sv, c, p, last.get(c.id)) for sv, p, c in rows]
     result = Agenda(
         today=[i for i in items if i.visit.due_date == today],

@@ -46,8 +46,10 @@ def home() -> ResponseReturnValue:
     today = local_today()
     # Both parts are logged together after rendering, in one statement: a commit before the render
     # would expire every row loaded and reload them one by one (issue 14: 86 queries a page).
-    agenda = services.agenda(current_user, today, log=False)
     rows = services.caseload(current_user, log=False)
+    # The caseload has found every citizen's last visit already: the agenda reuses them (a query fewer).
+    known = {row.citizen.id: row.last_visit for row in rows}
+    agenda = services.agenda(current_user, today, log=False, known_last_visits=known)
     waiting = contacts.waiting_for_answer(current_user)
     context = {
         "waiting": waiting,
