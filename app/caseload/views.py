@@ -11,12 +11,12 @@ from wtforms.fields.choices import SelectChoice
 
 from app.admin import services as admin
 from app.admin.forms import MoveCitizensForm, apply_error
+from app.audit import services as audit
 from app.audit.pages import shown_and_logged
 from app.auth.access import role_required
-from app.audit import services as audit
 from app.caseload import services
-from app.contacts import services as contacts
 from app.caseload.forms import CitizenForm, CprForm, status_choices
+from app.contacts import services as contacts
 from app.core.timeutil import local_today, utcnow
 from app.extensions import db
 from app.models import AuditAction, CitizenStatus, Role, User

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app.contacts import indicators as contact_indicators
 from app.placements.schedule import add_months
 from app.supervision import discipline, indicators
 from app.supervision.indicators import Indicator
@@ -62,7 +64,10 @@ def dashboard(scope: Scope, period: str, today: date) -> Dashboard:
         period=period,
         start=start,
         end=end,
-        indicators=indicators.indicators(scope, start, end, today),
+        indicators=[
+            *indicators.indicators(scope, start, end, today),
+            *contact_indicators.indicators(scope, start, end, today, current_app.config["RUN_UP_WEEKS"]),
+        ],
         team=discipline.jobformidler_overview(scope, today),
         gaps=gaps[:GAPS_SHOWN],
         gaps_total=len(gaps),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -12,6 +13,7 @@ from app.audit import services as audit
 from app.audit.pages import shown_and_logged
 from app.auth.access import role_required
 from app.caseload.services import visible_citizens
+from app.contacts import indicators as contact_indicators
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.models import AuditAction, Citizen, Role
@@ -78,7 +80,7 @@ def trend() -> ResponseReturnValue:
 @role_required(Role.SUPERVISOR)
 def indicator_citizens(key: str) -> ResponseReturnValue:
     """The citizens behind an indicator: its numerator, its denominator, or those it misses."""
-    if key not in indicators.KEYS:
+    if key not in indicators.KEYS and key not in contact_indicators.KEYS:
         abort(404)
     part = request.args.get("del", "missing")
     if part not in ("numerator", "denominator", "missing"):
@@ -88,9 +90,25 @@ def indicator_citizens(key: str) -> ResponseReturnValue:
     period = request.args.get("periode", dashboard.DEFAULT_PERIOD)
     period = period if period in dashboard.PERIODS else dashboard.DEFAULT_PERIOD
     start, end = dashboard.period_bounds(period, today)
-    measured = indicators.indicator(key, scope, start, end, today)
-    citizens = list(db.session.scalars(indicators.indicator_citizens(key, part, scope, start, end, today)))
+    names: list[str] = []
+    if key in contact_indicators.KEYS:
+        weeks = current_app.config["RUN_UP_WEEKS"]
+        measured = next(
+            i for i in contact_indicators.indicators(scope, start, end, today, weeks) if i.key == key
+        )
+        ids, names = contact_indicators.drill_down(key, part, scope, start, end, today, weeks)
+        citizens = list(
+            db.session.scalars(
+                sa.select(Citizen).where(Citizen.id.in_(ids)).order_by(Citizen.first_name, Citizen.last_name)
+            )
+        )
+    else:
+        measured = indicators.indicator(key, scope, start, end, today)
+        citizens = list(
+            db.session.scalars(indicators.indicator_citizens(key, part, scope, start, end, today))
+        )
     context = {
+        "names": names,
         "indicator": measured,
         "part": part,
         "citizens": citizens,
