@@ -13,11 +13,11 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.models import (
     Citizen,
+    CitizenStatus,
+    Company,
     Contact,
     ContactChannel,
     ContactParty,
-    CitizenStatus,
-    Company,
     ContactPerson,
     Placement,
     PlacementKind,

@@ -163,7 +163,9 @@ def test_home_lists_waiting_contacts_overdue_first_and_answering_removes_one(cli
     assert page.index("Gammel besked") < page.index("Ny besked")
     assert "Ingen svar nødvendigt" not in page
     assert "Overskredet med" in page
-    answered = client.post(f"/kontakter/{late.id}/svar", data={"note": "Ringet op"}, headers={"HX-Request": "true"})
+    answered = client.post(
+        f"/kontakter/{late.id}/svar", data={"note": "Ringet op"}, headers={"HX-Request": "true"}
+    )
     assert answered.status_code == 200 and "Besvaret" in answered.get_data(as_text=True)
     db.session.refresh(late)
     assert late.answered_at is not None and late.answered_by_id == me.id and late.answer_note == "Ringet op"
@@ -191,7 +193,9 @@ def test_citizen_page_lists_contacts_and_logs_the_read(client, setup):
     page = client.get(f"/borgere/{placement.citizen_id}").get_data(as_text=True)
     assert "Kontakter mellem besøg" in page and "Spurgte til vagtplanen" in page
     reads = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.object_type == "contact", AuditEvent.action == AuditAction.READ)
+        sa.select(AuditEvent).where(
+            AuditEvent.object_type == "contact", AuditEvent.action == AuditAction.READ
+        )
     ).all()
     assert [e.citizen_id for e in reads] == [placement.citizen_id]
 
