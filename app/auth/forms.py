@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from app.core.fields import email_field, phone_field
+
 
 class LoginForm(FlaskForm):
     username = StringField(
@@ -36,3 +38,10 @@ class OwnPasswordForm(PasswordForm):
     current = PasswordField(
         _l("Present password"), validators=[DataRequired(_l("Enter your present password."))]
     )
+
+
+class ContactDetailsForm(FlaskForm):
+    """The user's own direct phone and e-mail: the hotline the company and the citizen are given."""
+
+    phone = phone_field()
+    email = email_field()

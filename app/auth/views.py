@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from app.audit import services as audit
 from app.auth import saml, sessions
-from app.auth.forms import LoginForm, OwnPasswordForm
+from app.auth.forms import ContactDetailsForm, LoginForm, OwnPasswordForm
 from app.auth.saml import Refusal, SamlRefused
 from app.auth.services import (
     LoginError,
@@ -33,7 +34,8 @@ from app.auth.services import (
     verify_password,
 )
 from app.core.limits import login_attempts
-from app.extensions import csrf
+from app.extensions import csrf, db
+from app.models import AuditAction
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("app.auth")
@@ -235,6 +237,22 @@ def change_password() -> ResponseReturnValue:
                 return redirect(url_for("core.index"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/password.html", form=form), status
+
+
+@bp.route("/konto/kontaktoplysninger", methods=["GET", "POST"])
+@login_required
+def contact_details() -> ResponseReturnValue:
+    """The user's own direct phone and e-mail, given to companies and citizens as the hotline."""
+    form = ContactDetailsForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.phone = (form.phone.data or "").strip() or None
+        current_user.email = (form.email.data or "").strip() or None
+        audit.record_account_change(AuditAction.UPDATE, current_user, by=current_user)
+        db.session.commit()
+        flash(_("Your contact details were saved."), "success")
+        return redirect(url_for("auth.contact_details"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/contact_details.html", form=form), status
 
 
 @bp.get("/konto/enheder")

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -348,6 +349,35 @@ def hotline_until(placement: Placement, months: int | None = None) -> date:
     return add_months(placement.start_date, months) - timedelta(days=1)
 
 
+def hotline_text(placement: Placement) -> str:
+    """What the company and the citizen are told in the summary and the delivery: until when, and how to
+    reach their jobformidler directly (the phone and e-mail of the jobformidler's profile)."""
+    jobformidler = placement.citizen.jobformidler
+    until = format_date(hotline_until(placement), "d. MMMM yyyy")
+    ways = [
+        str(_l("phone %(phone)s", phone=jobformidler.phone)) if jobformidler.phone else None,
+        str(_l("e-mail %(email)s", email=jobformidler.email)) if jobformidler.email else None,
+    ]
+    ways = [w for w in ways if w]
+    if not ways:
+        return str(
+            _l(
+                "Until %(date)s you can contact the job broker %(name)s directly through the jobcentre.",
+                date=until,
+                name=jobformidler.full_name,
+            )
+        )
+    separator = str(_l(" or "))
+    return str(
+        _l(
+            "Hotline: until %(date)s you can contact the job broker %(name)s directly on %(ways)s.",
+            date=until,
+            name=jobformidler.full_name,
+            ways=separator.join(ways),
+        )
+    )
+
+
 def hotline_open(placement: Placement, today: date) -> bool:
     return placement.start_date <= today <= hotline_until(placement) and placement.status in (
         PlacementStatus.ACTIVE,
@@ -400,11 +430,15 @@ def weekly_contact(
     """The course's run-up weeks with the contacts with its citizen (all of the citizen's, when
     `contacts` is not given)."""
     if contacts is None:
-        contacts = db.session.scalars(
-            sa.select(Contact).where(
-                Contact.citizen_id == placement.citizen_id, Contact.party == ContactParty.CITIZEN
+        contacts = list(
+            db.session.scalars(
+                sa.select(Contact).where(
+                    Contact.citizen_id == placement.citizen_id, Contact.party == ContactParty.CITIZEN
+                )
             )
         )
+        # The citizen's contacts are read for the page: logged in the caller's transaction.
+        audit.record(AuditAction.READ, "contact", citizen_ids=[placement.citizen_id], object_type="contact")
     days = [local_date(c.came_in_at) for c in contacts if c.party == ContactParty.CITIZEN]
     max_weeks = current_app.config["RUN_UP_WEEKS"] if has_app_context() else 4
     return run_up_weeks(placement.start_date, local_date(placement.created_at), days, today, max_weeks)

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
 from app.audit import services as audit
+from app.contacts.services import hotline_text
 from app.core import cpr
 from app.core.formatting import date_short
 from app.core.timeutil import local_date
@@ -440,6 +441,7 @@ def compose_email(delivery: Delivery) -> OutgoingSummary:
                 reference=document.reference,
             ),
             contact,
+            hotline_text(visit.placement),
             _("Kind regards") + "\n" + municipality,
         ]
     return OutgoingSummary(

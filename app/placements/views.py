@@ -10,7 +10,9 @@ from wtforms.fields.choices import SelectChoice
 
 from app.auth.access import role_required
 from app.caseload.services import get_citizen
+from app.contacts import services as contacts
 from app.core.timeutil import local_today
+from app.extensions import db
 from app.models import PlacementStatus, Role
 from app.placements import services
 from app.placements.forms import AddVisitForm, CancelVisitForm, EndCourseForm, MoveVisitForm, PlacementForm
@@ -48,8 +50,16 @@ def detail(placement_id: int) -> ResponseReturnValue:
 
 
 def _detail_context(placement, **forms) -> dict:
+    today = local_today()
+    run_up = contacts.weekly_contact(placement, today) if placement.status == PlacementStatus.PLANNED else []
+    if placement.status == PlacementStatus.PLANNED:
+        db.session.commit()  # the read of the citizen's contacts is logged
     return {
         "placement": placement,
+        "hotline_until": contacts.hotline_until(placement),
+        "hotline_open": contacts.hotline_open(placement, today),
+        # Week by week before the start: was there contact with the citizen (shown while it matters).
+        "run_up": run_up,
         "progress": services.course_progress(placement),
         "can_edit": placement.citizen.jobformidler_id == current_user.id,
         "today": local_today(),

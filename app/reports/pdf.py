@@ -25,6 +25,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.config import BASE_DIR
+from app.contacts.services import hotline_text
 from app.core.labels import CONVERT, SIGNER_ROLE, VISIT_KIND
 from app.core.timeutil import local_date, local_now
 from app.models import (
@@ -316,6 +317,7 @@ def summary_html(visit: Visit, reference: str) -> str:
             logo=_logo_uri(_logo_path()),
             verify_url=verify_url(),
             margin_css=_margin_css(reference),
+            hotline=hotline_text(visit.placement),
         )
     return _BETWEEN_TAGS.sub("><", html)
 

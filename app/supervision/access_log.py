@@ -140,8 +140,16 @@ def extract_pdf(citizen: Citizen, rows: list[ExtractRow], today: date, municipal
     """The extract as a plain PDF letter (WeasyPrint), in Danish."""
     from weasyprint import HTML
 
+    from app.contacts.services import contacts_of
+
     with force_locale("da"):
         html = render_template(
-            "supervision/extract.html", citizen=citizen, rows=rows, today=today, municipality=municipality
+            "supervision/extract.html",
+            citizen=citizen,
+            rows=rows,
+            today=today,
+            municipality=municipality,
+            # The contacts between visits recorded about the citizen: part of their data (issue 17).
+            contacts=contacts_of(citizen),
         )
     return HTML(string=html).write_pdf()
