@@ -61,11 +61,11 @@ def new(citizen_id: int) -> ResponseReturnValue:
     return render_template("contacts/form.html", form=form, citizen=citizen, placement=placement)
 
 
-@bp.post("/kontakter/<int:contact_id>/svar")
+@bp.post("/kontakter/<int:citizen_contact_id>/svar")
 @role_required(Role.JOBFORMIDLER)
-def answer(contact_id: int) -> ResponseReturnValue:
+def answer(citizen_contact_id: int) -> ResponseReturnValue:
     """Record the answer to a contact, with the time now; htmx swaps the row out of "Venter på svar"."""
-    contact = services.get_contact(current_user, contact_id, write=True)
+    contact = services.get_contact(current_user, citizen_contact_id, write=True)
     form = AnswerForm()
     if not form.validate():
         db.session.commit()

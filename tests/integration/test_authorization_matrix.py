@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Citizen, Placement, Role, ScheduledVisit, Signature, Visit
+from app.models import Citizen, Contact, Placement, Role, ScheduledVisit, Signature, Visit
 from app.supervision.indicators import KEYS
-from tests.factories import PASSWORD, make_citizen, make_placement, make_team, make_user
+from tests.factories import PASSWORD, make_citizen, make_citizen_contact, make_placement, make_team, make_user
 from tests.visit_helpers import course, payload
 
 VICTIM_NAME, VICTIM_LAST, VICTIM_REF = "Zacharias", "Victimsen", "SAG-OFFER-77"
@@ -47,6 +47,12 @@ def world(app, client):
     for user in (actors["colleague"], actors["other_team"]):  # each with a caseload of their own
         make_placement(make_citizen(user, first_name="Egen", last_name="Borger"))
     sv = db.session.scalar(sa.select(ScheduledVisit).where(ScheduledVisit.placement_id == placement.id))
+    # A contact between visits, waiting for its answer (issue 17), and a team meeting that discussed them.
+    contact = make_citizen_contact(citizen, mette, placement=placement, about=f"Ring til {VICTIM_LAST}")
+    from app.contacts.services import record_team_meeting
+
+    leder = make_user(Role.SUPERVISOR, username="egenleder", team=team_a)
+    meeting = record_team_meeting(team_a.id, placement.start_date, [citizen], leder)
     company = placement.workplace.company
     args = {
         "citizen_id": citizen.id,
@@ -68,6 +74,9 @@ def world(app, client):
         "token": "ukendt-token",
         "public_id": "0" * 16,
         "filename": "css/app.css",
+        "citizen_contact_id": contact.id,
+        "contact_uuid": contact.uuid,
+        "meeting_id": meeting.id,
     }
     return {"citizen": citizen, "placement": placement, "args": args, "actors": actors}
 
@@ -75,7 +84,7 @@ def world(app, client):
 def _snapshot(placement_id: int) -> str:
     """A digest of everything stored about the victim's course: a write by someone else must leave it."""
     rows = []
-    for model in (Citizen, Placement, ScheduledVisit, Visit, Signature):
+    for model in (Citizen, Placement, ScheduledVisit, Visit, Signature, Contact):
         table = model.__table__
         query = sa.select(table)
         if "placement_id" in table.c:
