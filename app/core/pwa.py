@@ -23,6 +23,7 @@ PRECACHE_STATIC = (
     "js/app.js",
     "js/pwa.js",
     "js/visit-form.js",
+    "js/contact-form.js",
     "js/store.js",
     "js/outbox.js",
     "js/prepare.js",
