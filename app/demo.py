@@ -20,6 +20,9 @@ from app.models import (
     Citizen,
     CitizenStatus,
     Company,
+    Contact,
+    ContactChannel,
+    ContactParty,
     ContactPerson,
     ConvertAnswer,
     Placement,
@@ -30,8 +33,11 @@ from app.models import (
     ScheduledVisit,
     ScheduledVisitStatus,
     Team,
+    TeamMeeting,
+    TeamMeetingCitizen,
     User,
     Visit,
+    VisitFeedback,
     VisitState,
     Workplace,
     is_valid_cvr,
@@ -339,7 +345,141 @@ def create_demo_data(today: date | None = None) -> None:
     for course in courses:
         _create_visits(rng, today, template, course)
         _complete_if_goal_reached(course.placement)
+    db.session.flush()
+    _create_contacts(rng, today, courses)
+    _create_feedback_and_meetings(rng, today, users, courses)
     db.session.commit()
+
+
+CONTACT_TOPICS = [
+    ("phone", "Spørger om flere timer fra næste måned"),
+    ("sms", "Syg i dag, kommer i morgen"),
+    ("email", "Virksomheden vil gerne tale om ny opgave"),
+    ("phone", "Bekymret for transporten i vinterferien"),
+    ("meeting", "Kort snak om vagtplanen"),
+    ("at_company", "Kontaktpersonen melder om god fremgang"),
+]
+
+
+def _create_contacts(rng: random.Random, today: date, courses: list[Course]) -> None:
+    """Calls, messages and meetings between visits (issue 17): most answered in time, a few late, some
+    waiting on the home page (one overdue), and weekly contact before the planned courses start."""
+    from app.contacts.services import configured_deadline
+
+    now = _local(today, 10 * 60)
+    for n, course in enumerate(courses):
+        placement, owner = course.placement, course.owner
+        for k in range(rng.randint(1, 3)):
+            channel, about = CONTACT_TOPICS[(n + k) % len(CONTACT_TOPICS)]
+            came_in = now - timedelta(days=rng.randint(2, 80), minutes=rng.randint(0, 400))
+            late = rng.random() < 0.1
+            due = configured_deadline(came_in)
+            answered = due + timedelta(hours=3) if late else came_in + timedelta(hours=rng.randint(1, 20))
+            db.session.add(_contact(placement, owner, channel, about, came_in, due, min(answered, now)))
+        if placement.status == PlacementStatus.PLANNED or placement.start_date >= today - timedelta(days=90):
+            # Registered three weeks before the start, with a call most weeks of the run-up.
+            registered = min(placement.start_date - timedelta(days=21), today - timedelta(days=1))
+            placement.created_at = min(placement.created_at, _local(registered, 9 * 60))
+            start_monday = placement.start_date - timedelta(days=placement.start_date.weekday())
+            for week in range(1, 4):
+                if rng.random() < 0.8:
+                    day = start_monday - timedelta(weeks=week) + timedelta(days=rng.randint(0, 4))
+                    if day < today:
+                        came_in = _local(day, 9 * 60 + rng.randint(0, 300))
+                        db.session.add(
+                            _contact(placement, owner, "phone", "Snak om opstarten", came_in, None, None)
+                        )
+    main = [c for c in courses if c.owner.username == JOBFORMIDLERE[0]][:3]
+    for hours_ago, course in zip((30, 5, 1), main, strict=False):
+        came_in = now - timedelta(hours=hours_ago)
+        db.session.add(
+            _contact(
+                course.placement,
+                course.owner,
+                "phone",
+                "Ringede og bad om at blive ringet op",
+                came_in,
+                configured_deadline(came_in),
+                None,
+            )
+        )
+
+
+def _contact(
+    placement: Placement,
+    owner: User,
+    channel: str,
+    about: str,
+    came_in: datetime,
+    due: datetime | None,
+    answered: datetime | None,
+) -> Contact:
+    return Contact(
+        uuid=uuid.uuid4(),
+        citizen=placement.citizen,
+        placement=placement,
+        party=ContactParty.CONTACT_PERSON
+        if channel == "at_company" and placement.contact_person
+        else ContactParty.CITIZEN,
+        contact_person=placement.contact_person if channel == "at_company" else None,
+        channel=ContactChannel(channel),
+        came_in_at=came_in,
+        about=about,
+        needs_answer=due is not None,
+        answer_due_at=due,
+        answered_at=answered,
+        answered_by=owner if answered else None,
+        recorded_by=owner,
+        content_hash=uuid.uuid4().hex,
+        recorded_at=came_in,
+        received_at=came_in,
+    )
+
+
+def _create_feedback_and_meetings(
+    rng: random.Random, today: date, users: dict[str, User], courses: list[Course]
+) -> None:
+    """The leder's feedback on recent visits of two of the three jobformidlere, a colleague taking part in
+    one, and two team meetings that discussed citizens' hours (one without, to show a share)."""
+    leder = users["leder"]
+    recent = _local(today, 0) - timedelta(days=25)
+    for username in JOBFORMIDLERE[:2]:
+        visits = [
+            v
+            for c in courses
+            if c.owner.username == username
+            for v in c.placement.visits
+            if v.performed_at >= recent
+        ]
+        if visits:
+            visit = rng.choice(visits)
+            db.session.add(
+                VisitFeedback(
+                    visit=visit,
+                    given_by=leder,
+                    took_part=True,
+                    feedback="God dialog om timerne; husk at spørge ind til transporten næste gang.",
+                    given_at=visit.performed_at + timedelta(days=1),
+                )
+            )
+    team_id = leder.team.id
+    in_course = [
+        c for c in courses if c.placement.status in (PlacementStatus.ACTIVE, PlacementStatus.COMPLETED)
+    ]
+    for days_ago, discussed in ((40, in_course[:6]), (12, in_course[:8]), (5, [])):
+        meeting = TeamMeeting(
+            team_id=team_id,
+            held_on=today - timedelta(days=days_ago),
+            recorded_by=leder,
+            successes_discussed=bool(discussed),
+            note="Status på borgernes ordinære timer" if discussed else "Planlægning af ferie",
+        )
+        for course in discussed:
+            hours = course.placement.paid_hours_per_week + (Decimal(2) if days_ago < 40 else Decimal(0))
+            meeting.citizens.append(
+                TeamMeetingCitizen(citizen=course.placement.citizen, paid_hours_per_week=hours)
+            )
+        db.session.add(meeting)
 
 
 def _complete_if_goal_reached(placement: Placement) -> None:

@@ -103,3 +103,24 @@ def test_the_test_idp_never_overwrites_a_real_idps_metadata(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["saml-test-idp", "--port", "0"])
     assert result.exit_code != 0 and "not overwritten" in result.output
     assert "login.kommune.dk" in real.read_text()
+
+
+def test_demo_data_gives_the_contact_indicators_numbers(app):
+    """Does the demo have contacts (some waiting on the home page), feedback and team meetings, so that a
+    new leder sees the four contact indicators with numbers?"""
+    from app.contacts import indicators as contact_indicators
+    from app.contacts.services import waiting_for_answer
+    from app.core.timeutil import local_today
+    from app.supervision.dashboard import period_bounds
+    from app.supervision.scope import scope_of
+
+    app.test_cli_runner().invoke(args=["demo-data"])
+    leder = db.session.scalar(sa.select(User).where(User.username == "leder"))
+    jobformidler = db.session.scalar(sa.select(User).where(User.username == "jobformidler"))
+    today = local_today()
+    start, end = period_bounds("3m", today)
+    found = {i.key: i for i in contact_indicators.indicators(scope_of(leder), start, end, today)}
+    for key in contact_indicators.KEYS:
+        assert found[key].denominator > 0 and found[key].numerator > 0, key
+    assert found["answered_24h"].numerator < found["answered_24h"].denominator  # some late or overdue
+    assert len(waiting_for_answer(jobformidler)) >= 2
