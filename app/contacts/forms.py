@@ -37,6 +37,13 @@ PARTIES = [
 ]
 
 
+def _no_control_characters(form: FlaskForm, field: TextAreaField) -> None:
+    """A NUL or other control character (not a line break or tab) is no text a person typed, and
+    PostgreSQL refuses NUL in text."""
+    if field.data and any(ord(c) < 32 and c not in "\n\r\t" for c in field.data):
+        raise ValidationError(_l("The text has characters that cannot be stored."))
+
+
 def _an_id(form: FlaskForm, field: HiddenField) -> None:
     if field.data not in (None, "") and parse_id(field.data) is None:
         raise ValidationError(_l("Must be a whole number."))
@@ -77,6 +84,7 @@ class ContactForm(FlaskForm):
         _l("What it was about"),
         validators=[
             DataRequired(_l("Write what the contact was about.")),
+            _no_control_characters,
             Length(max=ABOUT_MAX, message=_l("At most %(max)d characters.")),
         ],
     )

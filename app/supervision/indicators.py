@@ -18,6 +18,10 @@ Each definition is written once, as a denominator condition and a numerator cond
 (citizen, course or visit), against the columns of a *period table* (one row per period measured). The
 counts, the monthly trend (twelve rows, still one query per row type) and the drill-down
 (`indicator_citizens`) all use the same conditions.
+
+The four indicators of contacts between visits, feedback and team meetings (the 24-hour answer, weekly
+contact before the start, feedback on visits, hours shared at team meetings) follow the same conventions and
+are defined in app/contacts/indicators.py; the dashboard shows them after these.
 """
 
 from __future__ import annotations

@@ -205,6 +205,56 @@ CONSENT = {
 
 WRITE_ANSWERS = (200, 201, 400, 401, 403, 404, 409, 413, 422, 429)
 
+CONTACT: dict[str, Any] = {
+    "type": "object",
+    "description": "A contact between visits with a citizen or their contact person at the company.",
+    "required": ["citizen_id", "channel", "came_in_on", "came_in_time", "about"],
+    "properties": {
+        "citizen_id": {"type": "integer", "minimum": 1},
+        "placement_id": {"type": ["integer", "null"], "minimum": 1},
+        "contact_person_id": {"type": ["integer", "null"], "minimum": 1},
+        "party": {"enum": ["citizen", "contact_person"]},
+        "channel": {"enum": ["phone", "sms", "email", "meeting", "at_company"]},
+        "came_in_on": {"type": "string", "format": "date"},
+        "came_in_time": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+        "about": {"type": "string", "minLength": 1, "maxLength": 2000},
+        "needs_answer": {"type": "boolean"},
+        "recorded_at": {**DEVICE_TIME, "description": "When it was recorded, by the device's clock."},
+    },
+}
+CONTACT_STATE: dict[str, Any] = {
+    "type": "object",
+    "required": ["uuid", "citizen_id", "came_in_at", "needs_answer", "content_hash"],
+    "properties": {
+        "uuid": {"type": "string", "format": "uuid"},
+        "citizen_id": {"type": "integer"},
+        "came_in_at": {"type": "string", "format": "date-time"},
+        "needs_answer": {"type": "boolean"},
+        "answer_due_at": {"type": ["string", "null"], "format": "date-time"},
+        "answered_at": {"type": ["string", "null"], "format": "date-time"},
+        "content_hash": {"type": "string"},
+        "recorded_at": {"type": ["string", "null"], "format": "date-time"},
+        "received_at": {"type": ["string", "null"], "format": "date-time"},
+        "clock_skew_seconds": {"type": ["integer", "null"]},
+        "url": {"type": "string"},
+    },
+}
+
+
+def _contact_responses(*codes: int) -> dict[str, Any]:
+    """As _responses, with the stored contact as the body of a 200 or 201."""
+    answers = _responses(*codes)
+    for code, text in (
+        (200, "The stored contact (an identical replay stores nothing new)."),
+        (201, "Created."),
+    ):
+        if str(code) in answers:
+            answers[str(code)] = {
+                "description": text,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ContactState"}}},
+            }
+    return answers
+
 
 def _responses(*codes: int | str) -> dict[str, Any]:
     described = {
@@ -320,6 +370,29 @@ def spec() -> dict[str, Any]:
                     "responses": _responses(200, 401, 404, 429),
                 },
             },
+            "/contacts/{uuid}": {
+                "parameters": [uuid_param],
+                "put": {
+                    "parameters": [device_time_header],
+                    "operationId": "putContact",
+                    "summary": "Create or update a contact between visits (idempotent on the device's UUID)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Contact"}},
+                            "application/x-www-form-urlencoded": {
+                                "schema": {"type": "object", "description": "The contact page's form fields."}
+                            },
+                        },
+                    },
+                    "responses": _contact_responses(*WRITE_ANSWERS),
+                },
+                "get": {
+                    "operationId": "getContact",
+                    "summary": "What the server holds for a contact",
+                    "responses": _contact_responses(200, 401, 404, 429),
+                },
+            },
             "/visits/{uuid}/signatures/{role}": {
                 "parameters": [uuid_param, role_param],
                 "put": {
@@ -355,6 +428,8 @@ def spec() -> dict[str, Any]:
                 "VisitState": VISIT_STATE,
                 "Signature": SIGNATURE,
                 "Consent": CONSENT,
+                "Contact": CONTACT,
+                "ContactState": CONTACT_STATE,
                 "Error": ERROR,
                 "CsrfToken": {
                     "type": "object",
