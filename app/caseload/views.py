@@ -76,7 +76,8 @@ def _pages_for_the_field(agenda: services.Agenda, courses: list) -> list[str]:
     """What "Forbered dagen" keeps on the device, most needed first and at most FIELD_PAGES_MAX pages:
     the page that shows what waits on the device; each coming visit's form, course page and citizen
     page; then for each of the user's other followed-up courses (soonest next visit first) its course
-    page, its citizen's page and the form of its next planned visit."""
+    page, its citizen's page and the form of its next planned visit; last, each of those citizens' contact
+    form, so that a call in the field can be recorded with no network."""
     urls: list[str] = [url_for("core.device")]
     for item in [*agenda.today, *agenda.overdue, *agenda.upcoming]:
         urls.append(url_for("visits.new", forloeb=item.placement.id, planlagt=item.visit.id))
@@ -87,6 +88,9 @@ def _pages_for_the_field(agenda: services.Agenda, courses: list) -> list[str]:
         urls.append(url_for("caseload.citizen", citizen_id=placement.citizen_id))
         if planned is not None:
             urls.append(url_for("visits.new", forloeb=placement.id, planlagt=planned.id))
+    citizen_ids = [item.placement.citizen_id for item in [*agenda.today, *agenda.overdue, *agenda.upcoming]]
+    citizen_ids += [placement.citizen_id for placement, _ in courses]
+    urls += [url_for("contacts.new", citizen_id=citizen_id) for citizen_id in dict.fromkeys(citizen_ids)]
     return list(dict.fromkeys(urls))[: current_app.config["FIELD_PAGES_MAX"]]
 
 
