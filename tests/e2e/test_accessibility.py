@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.models import Role
-from tests.factories import PASSWORD, make_team, make_user
+from tests.factories import PASSWORD, make_citizen_contact, make_team, make_user
 from tests.visit_helpers import STROKES, course, first_visit_today, payload
 
 pytestmark = pytest.mark.e2e
@@ -38,6 +38,7 @@ def municipality(app):
     me, placement = course(username="jobformidler")
     me.team = team
     first_visit_today(placement)
+    make_citizen_contact(placement.citizen, me)  # "Venter på svar" on the home page, with its answer form
     make_user(Role.SUPERVISOR, username="leder", team=team)
     make_user(Role.ADMIN, username="admin")
     return placement
@@ -81,7 +82,9 @@ def test_the_jobformidlers_pages(page: Page, server: str, municipality):
         f"/virksomheder/{placement.workplace.company_id}",
         "/kalender",
         "/konto/adgangskode",
+        "/konto/kontaktoplysninger",
         "/enhed",
+        f"/borgere/{placement.citizen_id}/kontakt",
     ]
     # A visit the company contact has signed and the citizen has not: its page and the ways to sign.
     key = uuid.uuid4()
@@ -96,13 +99,22 @@ def test_the_jobformidlers_pages(page: Page, server: str, municipality):
         f"/besoeg/{key}/underskriv/citizen",
         f"/besoeg/{key}/samtykke/citizen",
         f"/besoeg/{key}/traek-underskrifter-tilbage",
+        f"/besoeg/{key}/sparring",
     ]
     assert _check(page, server, paths) == {}
 
 
 def test_the_leders_pages(page: Page, server: str, municipality):
     _log_in(page, server, "leder")
-    paths = ["/leder", "/team", "/leder/besoeg", "/adgangslog", "/leder/indikator/monthly_on_site"]
+    paths = [
+        "/leder",
+        "/team",
+        "/leder/besoeg",
+        "/adgangslog",
+        "/leder/indikator/monthly_on_site",
+        "/leder/indikator/answered_24h",
+        "/leder/teammoeder",
+    ]
     # The dashboard's trend chart arrives as a second request.
     assert _check(page, server, paths, ready={"/leder": "figure.chart"}) == {}
 
