@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import abort, current_app, has_app_context
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -284,8 +284,6 @@ def _save_existing(
 def get_contact(user: User, contact_id: int, write: bool = False) -> Contact:
     """A contact of a citizen the user may see (the read is logged), else 404; only the citizen's own
     jobformidler changes it (`write`, else 404 as well: the API and pages never tell it exists)."""
-    from flask import abort
-
     contact = db.session.scalar(
         sa.select(Contact).where(
             Contact.id == contact_id,

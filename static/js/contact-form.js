@@ -50,6 +50,7 @@
       try {
         await window.eftervaernOutbox.add({
           uuid: uuid,
+          kind: "contact",
           url: form.dataset.api + uuid,
           body: body,
           contentType: "application/x-www-form-urlencoded;charset=UTF-8",

@@ -269,9 +269,13 @@
     const visits = (state) => new Set(entries.filter((e) => e.state === state).map((e) => e.visit || e.uuid)).size;
     const waiting = visits("pending");
     const attention = visits("attention");
+    // Contacts between visits travel the same way (static/js/contact-form.js) and are named as contacts.
+    const contacts = entries.filter((e) => e.state === "pending" && e.kind === "contact").length;
     const last = Number(localStorage.getItem("eftervaern-last-sync") || 0);
     const parts = [navigator.onLine ? bar.dataset.online : bar.dataset.offline];
-    parts.push(bar.dataset.waiting.replace("{n}", String(waiting)));
+    parts.push(bar.dataset.waiting.replace("{n}", String(waiting - contacts)));
+    if (contacts === 1 && bar.dataset.waitingContact) parts.push(bar.dataset.waitingContact);
+    else if (contacts && bar.dataset.waitingContacts) parts.push(bar.dataset.waitingContacts.replace("{n}", String(contacts)));
     if (attention) parts.push(bar.dataset.attention.replace("{n}", String(attention)));
     if (last) parts.push(bar.dataset.last.replace("{t}", new Date(last).toLocaleTimeString("da-DK", { hour: "2-digit", minute: "2-digit" })));
     const making = summaries().length;

@@ -65,6 +65,7 @@ def test_contact_recorded_offline_synced_once_answered_and_counted(
     page.get_by_role("button", name="Gem kontakten").click()
     expect(page.locator("#contact-status")).to_contain_text("Gemt på enheden.")
     expect(page.locator("#sync-status")).to_have_attribute("data-waiting-count", "1", timeout=10000)
+    expect(page.locator("#sync-status")).to_contain_text("0 besøg venter · 1 kontakt venter")
     assert _contacts() == []
 
     context.set_offline(False)
