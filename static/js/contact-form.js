@@ -30,8 +30,20 @@
     summary.focus();
   }
 
+  // The page may have been kept on the device since an earlier day: when the contact came in is the
+  // device's now, filled in when the form opens (the jobformidler changes it for an earlier call).
+  function fillNow(form) {
+    const now = new Date();
+    const pad = (n) => String(n).padStart(2, "0");
+    const day = form.querySelector('[name="came_in_on"]');
+    const at = form.querySelector('[name="came_in_time"]');
+    if (day) day.value = now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate());
+    if (at) at.value = pad(now.getHours()) + ":" + pad(now.getMinutes());
+  }
+
   function setup(form) {
     const uuid = newUuid();
+    fillNow(form);
     const status = document.getElementById("contact-status");
     form.addEventListener("submit", async function (event) {
       event.preventDefault();

@@ -1,10 +1,13 @@
 """A contact between visits at phone size: recorded offline, sent once when the network is back, answered on
 the home page and gone from "Venter på svar"; the leder's 24-hour indicator moves."""
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
+from app.core.timeutil import local_now, utcnow
 from app.extensions import db
 from app.models import Contact, Role
 from tests.e2e.conftest import htmx_settled, on_test_clock
@@ -72,6 +75,8 @@ def test_contact_recorded_offline_synced_once_answered_and_counted(
     page.evaluate("() => window.eftervaernOutbox.flush()")
     expect(page.locator("#sync-status")).to_have_attribute("data-waiting-count", "0", timeout=30000)
     (stored,) = _contacts()
+    # When it came in: the device's now as the form opened (the page was kept since it was fetched).
+    assert abs((stored.came_in_at - stored.recorded_at).total_seconds()) < 5 * 60
     assert stored.about == "Vil gerne have flere timer i lageret" and stored.channel == "sms"
     assert stored.needs_answer and stored.answer_due_at is not None and stored.recorded_at is not None
 
@@ -93,3 +98,22 @@ def test_contact_recorded_offline_synced_once_answered_and_counted(
     expect(leder.locator("#indicator-answered_24h")).to_contain_text("1 af 1")
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     leder.context.close()
+
+
+def test_a_contact_form_kept_offline_since_yesterday_opens_on_the_devices_today(
+    page: Page, server: str, placement, context
+):
+    """Does a contact form page kept on the device since an earlier day say today and now, not the day it
+    was fetched?"""
+    _log_in(page, server, "jobformidler", "Min sagsstamme")
+    page.goto(f"{server}/borgere/{placement.citizen_id}/kontakt")
+    page.evaluate("() => navigator.serviceWorker.ready")
+    page.reload()
+    fetched_on = page.get_by_label("Kom ind den").input_value()
+    context.set_offline(True)
+    context.clock.set_system_time(utcnow() + timedelta(days=1, hours=2))
+    page.reload()
+    expect(page.locator("#contact-form")).to_have_attribute("data-script-ready", "1")
+    tomorrow = (local_now() + timedelta(days=1, hours=2)).date().isoformat()
+    expect(page.get_by_label("Kom ind den")).to_have_value(tomorrow)
+    assert tomorrow != fetched_on
