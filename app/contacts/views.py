@@ -70,15 +70,17 @@ def answer(citizen_contact_id: int) -> ResponseReturnValue:
     if not form.validate():
         db.session.commit()
         return render_template("contacts/_waiting_row.html", contact=contact, form=form, now=local_now()), 422
-    if services.answer(contact, current_user, form.note.data):
-        flash(_("The answer was recorded."), "success")
-    else:
-        db.session.commit()
+    answered = services.answer(contact, current_user, form.note.data)
+    if not answered:
+        db.session.commit()  # the read is logged; it was answered before
     if request.htmx:
         return render_template("contacts/_answered.html", contact=contact), VARY
-    return redirect(
-        request.form.get("next") or url_for("caseload.citizen", citizen_id=contact.citizen_id), 303
-    )
+    if answered:
+        flash(_("The answer was recorded."), "success")
+    back = request.form.get("next", "")
+    if not back.startswith("/") or back.startswith("//"):  # only a page of this site
+        back = url_for("caseload.citizen", citizen_id=contact.citizen_id)
+    return redirect(back, 303)
 
 
 @bp.route("/besoeg/<uuid:visit_uuid>/sparring", methods=["GET", "POST"])

@@ -174,6 +174,18 @@ def test_home_lists_waiting_contacts_overdue_first_and_answering_removes_one(cli
     assert fresh.answered_at is None
 
 
+def test_answering_without_htmx_goes_back_to_the_page_and_only_to_this_site(client, setup):
+    """Does an answer sent without htmx return to the page it came from, never to another site?"""
+    me, placement = setup
+    contact = make_citizen_contact(placement.citizen, me)
+    response = client.post(f"/kontakter/{contact.id}/svar", data={"next": "//evil.example/x"})
+    assert response.status_code == 303 and response.location.endswith(f"/borgere/{placement.citizen_id}")
+    other = make_citizen_contact(placement.citizen, me)
+    response = client.post(f"/kontakter/{other.id}/svar", data={"next": "/"})
+    assert response.status_code == 303 and response.location.endswith("/")
+    assert "Svaret er registreret" in client.get("/").get_data(as_text=True)
+
+
 def test_answering_another_caseloads_contact_is_404(client, setup, auth):
     """Can nobody but the citizen's own jobformidler answer a contact (404, nothing stored)?"""
     me, placement = setup
