@@ -92,7 +92,9 @@ class ContactForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    note = TextAreaField(_l("How it was answered"), validators=[Optional(), Length(max=ABOUT_MAX)])
+    note = TextAreaField(
+        _l("How it was answered"), validators=[Optional(), Length(max=ABOUT_MAX), _no_control_characters]
+    )
 
 
 class FeedbackForm(FlaskForm):

@@ -296,11 +296,24 @@ def get_contact(user: User, contact_id: int, write: bool = False) -> Contact:
     return contact
 
 
+def answer_time_errors(contact: Contact, at: datetime, received: datetime) -> dict[str, list[str]]:
+    """A device's answer time that cannot be right: before the contact came in, or ahead of the server's
+    clock by more than a device's clock can be off."""
+    if at < contact.came_in_at:
+        return {"answered_at": [str(_l("The answer cannot be before the contact came in."))]}
+    if at > received + timedelta(days=1):
+        return {"answered_at": [str(_l("The answer cannot lie in the future. Check the device's clock."))]}
+    return {}
+
+
 def answer(contact: Contact, user: User, note: str | None, at: datetime | None = None) -> bool:
-    """Record the answer with its time (now unless given); False if it was answered already."""
+    """Record the answer with its time (the device's, else now) and the server's receipt; False if it was
+    answered already (a replay from the outbox changes nothing)."""
     if contact.answered_at is not None:
         return False
-    contact.answered_at = at or utcnow()
+    received = utcnow()
+    contact.answered_at = at or received
+    contact.answer_received_at = received
     contact.answered_by = user
     contact.answer_note = (note or "").strip() or None
     _log(AuditAction.UPDATE, contact, user)

@@ -24,6 +24,7 @@ PRECACHE_STATIC = (
     "js/pwa.js",
     "js/visit-form.js",
     "js/contact-form.js",
+    "js/contact-answer.js",
     "js/store.js",
     "js/outbox.js",
     "js/prepare.js",

@@ -62,6 +62,8 @@ class Contact(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     answer_note: Mapped[str | None] = mapped_column(sa.Text)
+    # The answer's time is the device's (it may come later from the outbox); the server's receipt beside it.
+    answer_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     # When it was recorded on the device, by the device's clock. Its UTC offset, the server's receipt and

@@ -232,6 +232,7 @@ CONTACT_STATE: dict[str, Any] = {
         "needs_answer": {"type": "boolean"},
         "answer_due_at": {"type": ["string", "null"], "format": "date-time"},
         "answered_at": {"type": ["string", "null"], "format": "date-time"},
+        "answer_received_at": {"type": ["string", "null"], "format": "date-time"},
         "content_hash": {"type": "string"},
         "recorded_at": {"type": ["string", "null"], "format": "date-time"},
         "received_at": {"type": ["string", "null"], "format": "date-time"},
@@ -391,6 +392,33 @@ def spec() -> dict[str, Any]:
                     "operationId": "getContact",
                     "summary": "What the server holds for a contact",
                     "responses": _contact_responses(200, 401, 404, 429),
+                },
+            },
+            "/contacts/{uuid}/answer": {
+                "parameters": [uuid_param],
+                "put": {
+                    "parameters": [device_time_header],
+                    "operationId": "putContactAnswer",
+                    "summary": "Record the answer to a contact with its time on the device (idempotent)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "note": {"type": "string", "maxLength": 2000},
+                                        "answered_at": {
+                                            **DEVICE_TIME,
+                                            "description": "When it was answered, by the device's clock.",
+                                        },
+                                    },
+                                }
+                            },
+                            "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+                        },
+                    },
+                    "responses": _contact_responses(200, 201, 400, 401, 403, 404, 413, 422, 429),
                 },
             },
             "/visits/{uuid}/signatures/{role}": {

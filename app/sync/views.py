@@ -15,8 +15,8 @@ from werkzeug.datastructures import MultiDict
 
 from app.auth.access import role_required
 from app.contacts import services as contacts
-from app.contacts.forms import ContactForm
-from app.core.timeutil import DeviceTime, local_today, parse_device_time
+from app.contacts.forms import AnswerForm, ContactForm
+from app.core.timeutil import DeviceTime, local_today, parse_device_time, utcnow
 from app.extensions import db
 from app.models import ChecklistTemplate, Contact, Role, SignerRole, Visit
 from app.placements.services import get_placement
@@ -356,6 +356,7 @@ def contact_json(contact: Contact) -> dict:
         "needs_answer": contact.needs_answer,
         "answer_due_at": contact.answer_due_at.isoformat() if contact.answer_due_at else None,
         "answered_at": contact.answered_at.isoformat() if contact.answered_at else None,
+        "answer_received_at": contact.answer_received_at.isoformat() if contact.answer_received_at else None,
         "content_hash": contact.content_hash,
         "recorded_at": contact.recorded_at.isoformat() if contact.recorded_at else None,
         "received_at": contact.received_at.isoformat() if contact.received_at else None,
@@ -432,3 +433,47 @@ def get_contact(contact_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     contacts.get_contact(current_user, contact.id)
     db.session.commit()
     return jsonify(contact_json(contact))
+
+
+@bp.put("/contacts/<uuid:contact_uuid>/answer")
+@role_required(Role.JOBFORMIDLER)
+def put_contact_answer(contact_uuid: uuid_lib.UUID) -> ResponseReturnValue:
+    """The answer to a contact, with its time on the device (sent from the outbox, offline too). A replay,
+    or an answer to a contact answered already, answers with the stored contact."""
+    if _injected_failure():
+        abort(503)
+    contact = contacts.find(contact_uuid)
+    if contact is None or contact.citizen.jobformidler_id != current_user.id:
+        not_found()
+    if request.is_json:
+        payload = json_object()
+        if payload is None:
+            return _bad_request({"body": [_("The request body is not a JSON object.")]})
+        wrong = {
+            name: [_("The value has the wrong type.")]
+            for name in ("note", "answered_at")
+            if payload.get(name) is not None and not isinstance(payload[name], str)
+        }
+        if wrong:
+            return _bad_request(wrong)
+        data = MultiDict({k: payload[k] for k in ("note", "answered_at") if isinstance(payload.get(k), str)})
+    else:
+        data = request.form
+    form = AnswerForm(formdata=data, meta={"csrf": False})
+    errors: dict = {}
+    answered = _device_time(data.get("answered_at"), "answered_at", errors)
+    if not form.validate() or errors:
+        return _invalid(
+            {**form.errors, **errors}, _("The answer could not be saved. Correct the marked fields.")
+        )
+    contacts.get_contact(current_user, contact.id, write=True)  # the read, logged
+    if contact.answered_at is None:
+        if answered is not None:
+            errors = contacts.answer_time_errors(contact, answered.at, utcnow())
+            if errors:
+                db.session.commit()
+                return _invalid(errors, _("The answer could not be saved. Correct the marked fields."))
+        contacts.answer(contact, current_user, form.note.data, answered.at if answered else None)
+        return jsonify(contact_json(contact)), 201
+    db.session.commit()
+    return jsonify(contact_json(contact)), 200

@@ -33,6 +33,7 @@ def upgrade():
         sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('answered_by_id', sa.Integer(), nullable=True),
         sa.Column('answer_note', sa.Text(), nullable=True),
+        sa.Column('answer_received_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('recorded_by_id', sa.Integer(), nullable=False),
         sa.Column('content_hash', sa.String(length=64), nullable=False),
         sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=True),

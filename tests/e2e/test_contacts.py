@@ -51,7 +51,8 @@ def test_contact_recorded_offline_synced_once_answered_and_counted(
     page: Page, server: str, placement, context, browser: Browser, browser_context_args: dict
 ):
     """Offline: is the contact kept on the device, stored once when the network is back, listed under
-    "Venter på svar" until answered, and does the leder's indicator then count it answered in time?"""
+    "Venter på svar" until answered (offline too, with the device's time), and does the leder's indicator
+    then count it answered in time?"""
     leder = on_test_clock(browser.new_context(**browser_context_args)).new_page()
     _log_in(leder, server, "leder", "Team Nord")
     assert _indicator(leder, server) == "–"  # nothing answered or overdue yet
@@ -86,9 +87,19 @@ def test_contact_recorded_offline_synced_once_answered_and_counted(
     expect(row).to_contain_text("Vil gerne have flere timer i lageret")
     expect(row).to_contain_text("tilbage")
     htmx_settled(page)
+    # Answered with no network: kept on the device with its time, sent when the network is back.
+    context.set_offline(True)
     row.get_by_placeholder("Hvordan det blev besvaret").fill("Ringede tilbage")
     row.get_by_role("button", name="Besvaret").click()
-    expect(page.locator(f"#contact-{stored.id}")).to_contain_text("Besvaret: Ali Khan", timeout=15000)
+    expect(row.locator(".answer-status")).to_contain_text("Gemt på enheden")
+    assert _contacts()[0].answered_at is None
+    context.set_offline(False)
+    page.evaluate("() => window.eftervaernOutbox.flush()")
+    expect(page.locator("#sync-status")).to_have_attribute("data-waiting-count", "0", timeout=30000)
+    (answered,) = _contacts()
+    assert answered.answered_at is not None and answered.answer_note == "Ringede tilbage"
+    # The device's time of the answer (whole seconds), not later than the receipt beside it.
+    assert answered.answered_at <= answered.answer_received_at + timedelta(seconds=5)
     page.reload()
     expect(page.locator("#waiting-empty")).to_be_visible()
     expect(page.locator("#waiting")).not_to_contain_text("Vil gerne have flere timer")

@@ -2,7 +2,7 @@
 "Venter på svar", the citizen's page and the access log."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -221,3 +221,55 @@ def test_contact_form_page_is_own_caseload_only(client, setup):
     assert f'value="{local_today().isoformat()}"' in text
     theirs = make_citizen(make_user(username="ole"))
     assert client.get(f"/borgere/{theirs.id}/kontakt").status_code == 404
+
+
+def test_the_answer_through_the_api_keeps_the_devices_time_and_a_replay_changes_nothing(client, setup):
+    """Is an answer sent from the outbox stored with the device's time and the receipt beside it (201), and
+    a replay answered with the stored contact (200) without moving the time?"""
+    me, placement = setup
+    contact = make_citizen_contact(placement.citizen, me, came_in_at=utcnow() - timedelta(hours=5))
+    given = (local_now() - timedelta(hours=2)).isoformat(timespec="seconds")
+    first = client.put(
+        f"/api/v1/contacts/{contact.uuid}/answer", json={"note": "Ringede op", "answered_at": given}
+    )
+    assert first.status_code == 201, first.json
+    db.session.refresh(contact)
+    assert contact.answered_at.isoformat(timespec="seconds") == datetime.fromisoformat(given).astimezone(
+        UTC
+    ).isoformat(timespec="seconds")
+    assert contact.answer_received_at > contact.answered_at and contact.answer_note == "Ringede op"
+    again = client.put(
+        f"/api/v1/contacts/{contact.uuid}/answer", data={"note": "x", "answered_at": local_now().isoformat()}
+    )
+    assert again.status_code == 200 and again.json["answered_at"] == first.json["answered_at"]
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "field"),
+    [
+        ({"answered_at": "i morges"}, 422, "answered_at"),
+        ({"note": ["a"]}, 400, "note"),
+        ({"answered_at": "2020-01-01T10:00:00+01:00"}, 422, "answered_at"),  # before it came in
+    ],
+)
+def test_an_unusable_answer_is_refused_in_danish(client, setup, data, status, field):
+    """Is an unreadable or impossible answer refused with a Danish message, and nothing stored?"""
+    me, placement = setup
+    contact = make_citizen_contact(placement.citizen, me)
+    response = client.put(f"/api/v1/contacts/{contact.uuid}/answer", json=data)
+    assert response.status_code == status and field in response.json["errors"]
+    db.session.refresh(contact)
+    assert contact.answered_at is None
+
+
+def test_the_answer_of_another_caseloads_contact_is_404(client, setup, auth):
+    """Is answering another jobformidler's contact through the API a 404, with nothing stored?"""
+    me, placement = setup
+    contact = make_citizen_contact(placement.citizen, me)
+    make_user(username="ole")
+    auth.logout()
+    auth.login("ole")
+    assert client.put(f"/api/v1/contacts/{contact.uuid}/answer", json={}).status_code == 404
+    assert client.put(f"/api/v1/contacts/{uuid.uuid4()}/answer", json={}).status_code == 404
+    db.session.refresh(contact)
+    assert contact.answered_at is None
