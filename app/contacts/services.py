@@ -354,7 +354,10 @@ def contacts_of(citizen: Citizen) -> list[Contact]:
 
 
 def hotline_until(placement: Placement, months: int | None = None) -> date:
-    """The last day of the course's hotline: HOTLINE_MONTHS (3) months after the start."""
+    """The last day of the course's hotline: the day agreed for the course, else HOTLINE_MONTHS (3) months
+    after the start."""
+    if placement.hotline_until is not None and months is None:
+        return placement.hotline_until
     if months is None:
         months = current_app.config["HOTLINE_MONTHS"] if has_app_context() else 3
     return add_months(placement.start_date, months) - timedelta(days=1)

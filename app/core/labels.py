@@ -75,6 +75,7 @@ AGREEMENT_FIELD = {
     "start_date": _l("Start date"),
     "planned_end_date": _l("Agreed end date"),
     "agreement_date": _l("Date of the written agreement"),
+    "hotline_until": _l("Hotline until"),
     "purpose": _l("Purpose"),
     "job_title": _l("Job title"),
     "tasks": _l("Tasks"),

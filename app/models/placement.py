@@ -70,6 +70,8 @@ class Placement(db.Model):
     start_date: Mapped[date]
     planned_end_date: Mapped[date | None]  # the agreed duration (required for internships)
     end_date: Mapped[date | None]  # when the course actually ended
+    # The hotline's last day where it was agreed otherwise than HOTLINE_MONTHS after the start.
+    hotline_until: Mapped[date | None]
     ended_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     # The written agreement ("aftale"), made before the course starts.

@@ -45,6 +45,8 @@ class PlacementForm(FlaskForm):
     start_date = DateField(_l("Start date"), validators=[InputRequired(_l("Enter the start date."))])
     planned_end_date = DateField(_l("Agreed end date"), validators=[Optional()])
     agreement_date = DateField(_l("Date of the written agreement"), validators=[Optional()])
+    # Empty: the municipality's rule (HOTLINE_MONTHS after the start, app/contacts/services.py).
+    hotline_until = DateField(_l("Hotline until"), validators=[Optional()])
     purpose = RadioField(
         _l("Purpose"),
         choices=[SelectChoice(p.value, label) for p, label in PURPOSE.items()],
@@ -90,6 +92,13 @@ class PlacementForm(FlaskForm):
                 and self.start_date.data
                 and self.planned_end_date.data < self.start_date.data,
                 _l("The end date must be after the start date."),
+            ),
+            (
+                self.hotline_until,
+                self.hotline_until.data
+                and self.start_date.data
+                and self.hotline_until.data < self.start_date.data,
+                _l("The hotline must run until a day after the start."),
             ),
             (
                 self.planned_end_date,
@@ -140,6 +149,7 @@ class PlacementForm(FlaskForm):
         "start_date",
         "planned_end_date",
         "agreement_date",
+        "hotline_until",
         "purpose",
         "paid_hours_per_week",
         "internship_hours_per_week",

@@ -47,6 +47,7 @@ AGREEMENT_FIELDS = (
     "start_date",
     "planned_end_date",
     "agreement_date",
+    "hotline_until",
     "purpose",
     "job_title",
     "tasks",

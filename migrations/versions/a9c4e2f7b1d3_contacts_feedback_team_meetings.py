@@ -1,4 +1,5 @@
-"""Contacts between visits (with the 24-hour answer), feedback on visits, team meetings
+"""Contacts between visits (with the 24-hour answer), feedback on visits, team meetings, a course's own
+hotline end
 
 Revision ID: a9c4e2f7b1d3
 Revises: f1a2b3c4d5e6
@@ -17,6 +18,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('placements', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('hotline_until', sa.Date(), nullable=True))
     op.create_table(
         'contacts',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -111,3 +114,5 @@ def downgrade():
     op.drop_table('team_meetings')
     op.drop_table('visit_feedback')
     op.drop_table('contacts')
+    with op.batch_alter_table('placements', schema=None) as batch_op:
+        batch_op.drop_column('hotline_until')

@@ -300,3 +300,31 @@ def test_end_a_course(client, auth, org, course):
     assert db.session.get(Placement, course.id).status == PlacementStatus.BROKEN_OFF
     assert db.session.get(Citizen, org["citizen"].id).status == CitizenStatus.MATCHING
     assert _first_planned(course) is None
+
+
+def test_a_course_can_have_its_own_hotline_end(client, auth, org, course):
+    """Can the agreement give the course its own hotline end (kept in the history, shown on the page), and is
+    an end before the start refused in Danish?"""
+    from datetime import timedelta
+
+    from app.contacts.services import hotline_until
+
+    auth.login("mette")
+    default_end = hotline_until(course)
+    own_end = course.start_date + timedelta(days=200)
+    base = {
+        "kind": "mixed",
+        "start_date": course.start_date.isoformat(),
+        "paid_hours_per_week": "5",
+        "internship_hours_per_week": "10",
+    }
+    too_early = _placement_form(org, **base, hotline_until=(course.start_date - timedelta(days=1)).isoformat())
+    refused = client.post(f"/forloeb/{course.id}/aftale", data=too_early)
+    assert refused.status_code == 422 and "Hotline-perioden skal slutte efter starten" in refused.text
+    data = _placement_form(org, **base, hotline_until=own_end.isoformat())
+    assert client.post(f"/forloeb/{course.id}/aftale", data=data).status_code == 303
+    db.session.expire_all()
+    changed = db.session.get(Placement, course.id)
+    assert hotline_until(changed) == own_end != default_end
+    detail = client.get(f"/forloeb/{course.id}").text
+    assert own_end.strftime("%d.%m.%Y") in detail and "Hotline til og med" in detail
