@@ -318,7 +318,8 @@ def test_a_course_can_have_its_own_hotline_end(client, auth, org, course):
         "paid_hours_per_week": "5",
         "internship_hours_per_week": "10",
     }
-    too_early = _placement_form(org, **base, hotline_until=(course.start_date - timedelta(days=1)).isoformat())
+    day_before = (course.start_date - timedelta(days=1)).isoformat()
+    too_early = _placement_form(org, **base, hotline_until=day_before)
     refused = client.post(f"/forloeb/{course.id}/aftale", data=too_early)
     assert refused.status_code == 422 and "Hotline-perioden skal slutte efter starten" in refused.text
     data = _placement_form(org, **base, hotline_until=own_end.isoformat())
