@@ -348,6 +348,11 @@ def _save_existing(
         # content nor its existence can be learnt by guessing or reusing UUIDs.
         return SaveResult(Outcome.NOT_FOUND)
     if visit.content_hash == digest:
+        if body is not None and visit.submission_hash != submission_hash(body, digest):
+            # A visit stored before bodies were kept, or sent with another body of the same content:
+            # this body's next replay is answered without the form.
+            visit.submission_hash = submission_hash(body, digest)
+            db.session.commit()
         return SaveResult(Outcome.UNCHANGED, visit)
     if visit.content_locked:
         return SaveResult(Outcome.CONFLICT, visit)
