@@ -7,11 +7,9 @@ import shutil
 
 import pytest
 
-from app import create_app
-from app.config import BASE_DIR, TestConfig
+from app.config import BASE_DIR
 from app.core import assets, pwa
 from app.core.assets import IMMUTABLE, fingerprinted_name
-from app.extensions import db
 from tests.factories import make_user
 
 
@@ -72,18 +70,17 @@ def test_static_files_carry_no_session(client, auth):
 
 
 @pytest.fixture
-def deployed(tmp_path):
-    """An app serving a copy of the static folder, which the test changes as a new deploy would."""
+def deployed(app, tmp_path):
+    """The app serving a copy of the static folder, which the test changes as a new deploy would."""
     folder = tmp_path / "static"
     shutil.copytree(BASE_DIR / "static", folder)
-    app = create_app(TestConfig)
+    original = app.static_folder
     app.static_folder = str(folder)
-    with app.app_context():
-        db.create_all()
+    try:
         yield app, folder
-        db.session.remove()
-        db.drop_all()
-    pwa._built.cache_clear()
+    finally:
+        app.static_folder = original
+        pwa._built.cache_clear()
 
 
 def test_a_changed_file_gets_a_new_url_and_the_old_one_is_cleanly_replaced(deployed):
