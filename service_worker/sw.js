@@ -10,6 +10,7 @@ const PRECACHE = __PRECACHE__;
 const OFFLINE_PAGE = "/offline";
 const REQUEST_TIMEOUT = 20000; // no request of the worker's own may hang: after this it counts as failed
 const OUTBOX_LOCK = "eftervaern-outbox"; // the pages' send lock (static/js/outbox.js): one sender at a time
+const OUTBOX_CHANNEL = "eftervaern-outbox"; // the pages hear of each send on it (static/js/outbox.js)
 importScripts("/static/vendor/idb.umd.js"); // IndexedDB for Background Sync, as the pages use it
 importScripts("/static/js/clock.js"); // the device's time with its offset, as the pages send it
 
@@ -159,7 +160,8 @@ async function sendEntries(database) {
       body: entry.body,
     });
     if (!response.ok) throw new Error(`outbox entry answered ${response.status}`); // the browser retries
-    await noteSummary(await response.json().catch(() => ({})));
+    const data = await response.json().catch(() => ({}));
+    await noteSummary(data);
     // Only what was sent leaves: a newer version queued meanwhile (a page) stays.
     const current = await database.get("outbox", entry.uuid);
     if (current && current.createdAt === entry.createdAt) {
@@ -167,6 +169,7 @@ async function sendEntries(database) {
       if (entry.draftKey) await database.delete("drafts", entry.draftKey);
     }
     held.delete(entry.uuid);
+    tellPages(entry, data);
   }
 }
 
@@ -189,6 +192,16 @@ async function noteSummary(answer) {
   } finally {
     database.close(); // an open connection would hold up the wipe at log-out
   }
+}
+
+// Pages this worker does not control (one opened before it took over) get no FLUSH_OUTBOX and may have
+// the sent visit open, waiting for it: they hear of the send as they hear of another tab's
+// (static/js/outbox.js listens on the same channel).
+function tellPages(entry, data) {
+  if (typeof BroadcastChannel === "undefined") return;
+  const channel = new BroadcastChannel(OUTBOX_CHANNEL);
+  channel.postMessage({ type: "sent", uuid: entry.uuid, data, page: entry.dependsOn ? null : entry.page || null });
+  channel.close();
 }
 
 self.addEventListener("fetch", (event) => {

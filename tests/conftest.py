@@ -23,6 +23,19 @@ from tests.clock import start_of_run
 from tests.factories import PASSWORD
 from tests.smtp_server import smtp_server  # noqa: F401  (a fixture for every test module)
 
+# Tests that drive a real browser or real server processes depend on timing that a loaded machine can
+# stretch past their waits. They get one more try; a test that fails twice fails the run, and each rerun
+# is printed in the summary ("RERUN", -ra), so that a flaky test is seen and fixed, not hidden.
+RERUN_DIRS = ("e2e", "system")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("reruns", default=0):
+        return  # asked for on the command line: that wins
+    for item in items:
+        if Path(str(item.path)).parent.name in RERUN_DIRS:
+            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
+
 
 @pytest.fixture(scope="session", autouse=True)
 def frozen_clock() -> Iterator[datetime]:

@@ -27,6 +27,11 @@ from app.models.base import utcnow
 
 # A session used again within this long is not written back just to move its "last used" time.
 TOUCH_EVERY = timedelta(seconds=60)
+# At log-in the session gets a new id. Requests the browser sent just before (a service worker's
+# precache, a prefetch) still carry the old one and may be answered after the log-in's; for this long the
+# old id is known as replaced, and such answers set no cookie, which would overwrite the new one.
+REPLACED_FOR = timedelta(seconds=120)
+REPLACED = "replaced"
 _serializer = TaggedJSONSerializer()
 
 
@@ -54,7 +59,7 @@ class StoredSession:
 
 class SessionStore(Protocol):
     def load(self, key: str) -> StoredSession | None: ...
-    def save(self, stored: StoredSession) -> None: ...
+    def save(self, stored: StoredSession, create: bool = True) -> bool: ...
     def forget(self, key: str) -> None: ...
     def end(self, key: str, reason: str, keep_until: datetime) -> None: ...
     def of_user(self, user_id: int) -> list[StoredSession]: ...
@@ -82,7 +87,7 @@ class DatabaseStore:
             row = conn.execute(sa.select(self.table).where(self.table.c.key == key)).mappings().first()
         return StoredSession(**row) if row else None
 
-    def save(self, stored: StoredSession) -> None:
+    def save(self, stored: StoredSession, create: bool = True) -> bool:
         values = asdict(stored)
         with self._writing() as conn:
             # A request that was under way when its session was ended must not bring it back.
@@ -92,10 +97,14 @@ class DatabaseStore:
                 .values(**values)
             )
             if updated.rowcount:
-                return
+                return True
+            if not create:
+                return False  # ended or logged out (the row is gone) while this request was under way
             exists = conn.execute(sa.select(self.table.c.key).where(self.table.c.key == stored.key)).first()
             if exists is None:
                 conn.execute(sa.insert(self.table).values(**values))
+                return True
+            return False
 
     def forget(self, key: str) -> None:
         with self._writing() as conn:
@@ -159,10 +168,14 @@ class RedisStore:
         fields = self.redis.hgetall(self._name(key))
         return self._decode(fields) if fields else None
 
-    def save(self, stored: StoredSession) -> None:
+    def save(self, stored: StoredSession, create: bool = True) -> bool:
         name = self._name(stored.key)
-        if stored.ended_at is None and self.redis.hget(name, "ended_at") not in (None, "null"):
-            return  # ended while this request was under way: it stays ended
+        if stored.ended_at is None:
+            ended = self.redis.hget(name, "ended_at")
+            if ended not in (None, "null"):
+                return False  # ended while this request was under way: it stays ended
+            if ended is None and not create:
+                return False  # logged out (forgotten) while this request was under way
         seconds = max(1, int((stored.expires_at - utcnow()).total_seconds()))
         with self.redis.pipeline() as pipe:
             pipe.hset(name, mapping=self._encode(stored))
@@ -170,6 +183,7 @@ class RedisStore:
             if stored.user_id is not None:
                 pipe.sadd(self._user_set(stored.user_id), stored.key)
             pipe.execute()
+        return True
 
     def forget(self, key: str) -> None:
         stored = self.load(key)
@@ -216,6 +230,7 @@ class ServerSession(SecureCookieSession):
         self.stored = stored
         self.drop_key: str | None = None  # the previous id's key, after regenerate()
         self.new_cookie = False
+        self.replaced = False  # opened with an id just replaced by a log-in: never saved, no cookie
 
 
 def store() -> SessionStore:
@@ -231,6 +246,11 @@ class ServerSessionInterface(SessionInterface):
         now = utcnow()
         if stored is None or stored.expires_at <= now:
             return ServerSession()
+        if stored.ended_at is not None and stored.ended_reason == REPLACED:
+            # Sent before a log-in replaced this id, answered after it: anonymous, and no cookie.
+            replaced = ServerSession()
+            replaced.replaced = True
+            return replaced
         if stored.ended_at is not None:
             # An ended session's device: a new, anonymous session tells it to wipe what it keeps about
             # the user, until someone logs in on it again (app.auth: the page's data-wipe-device, the
@@ -253,8 +273,10 @@ class ServerSessionInterface(SessionInterface):
         name, domain, path = self.get_cookie_name(app), self.get_cookie_domain(app), self.get_cookie_path(app)
         if session.accessed:
             response.vary.add("Cookie")
+        if session.replaced:
+            return
         if session.drop_key:
-            store().forget(session.drop_key)
+            store().end(session.drop_key, REPLACED, utcnow() + REPLACED_FOR)
             session.drop_key = None
         if not session:
             if session.sid is not None:
@@ -266,6 +288,9 @@ class ServerSessionInterface(SessionInterface):
         touch = stored is not None and now - stored.last_seen_at >= TOUCH_EVERY
         write_cookie = session.new_cookie or session.modified or touch
         if session.sid is None or session.modified or touch:
+            # Only a new id makes a new row: a session loaded at the start of this request and gone by its
+            # end (logged out, ended, in another request) stays gone, and its cookie is not sent again.
+            create = stored is None
             if session.sid is None:
                 session.sid = secrets.token_urlsafe(32)
                 write_cookie = True
@@ -282,7 +307,8 @@ class ServerSessionInterface(SessionInterface):
                 # and can tell its device that it ended.
                 expires_at=now + lifetime + timedelta(days=1),
             )
-            store().save(session.stored)
+            if not store().save(session.stored, create=create):
+                return
         if write_cookie:
             response.set_cookie(
                 name,

@@ -66,10 +66,12 @@ def home() -> ResponseReturnValue:
 
 def _pages_for_the_field(agenda: services.Agenda, courses: list) -> list[str]:
     """What "Forbered dagen" keeps on the device, most needed first and at most FIELD_PAGES_MAX pages:
-    the page that shows what waits on the device; each coming visit's form, course page and citizen
+    the home page itself (the app opens on it offline: the browser may not have kept it, when the page
+    loaded before the service worker took control) and the page that shows what waits on the device;
+    each coming visit's form, course page and citizen
     page; then for each of the user's other followed-up courses (soonest next visit first) its course
     page, its citizen's page and the form of its next planned visit."""
-    urls: list[str] = [url_for("core.device")]
+    urls: list[str] = [url_for("core.index"), url_for("core.device")]
     for item in [*agenda.today, *agenda.overdue, *agenda.upcoming]:
         urls.append(url_for("visits.new", forloeb=item.placement.id, planlagt=item.visit.id))
         urls.append(url_for("placements.detail", placement_id=item.placement.id))

@@ -51,7 +51,7 @@ def json_error(code: int) -> ResponseReturnValue:
 def _render(code: int) -> ResponseReturnValue:
     if wants_json():
         return json_error(code)
-    return render_template("errors/error.html", code=code), code
+    return render_template("errors/error.html", code=code, error_page=True), code
 
 
 def init_app(app: Flask) -> None:
@@ -60,7 +60,7 @@ def init_app(app: Flask) -> None:
         if wants_json():
             # The device sets such an entry aside as needing action (static/js/outbox.js).
             return {"error": "csrf", "message": str(_CSRF_MESSAGE)}, 400
-        return render_template("errors/error.html", code=400, csrf=True), 400
+        return render_template("errors/error.html", code=400, csrf=True, error_page=True), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:

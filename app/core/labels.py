@@ -12,6 +12,8 @@ from app.models import (
     ChecklistTemplate,
     CitizenStatus,
     ConvertAnswer,
+    Delivery,
+    DeliveryStatus,
     PlacementKind,
     PlacementStatus,
     Purpose,
@@ -103,6 +105,23 @@ CONVERT = {
 }
 
 
+DELIVERY_RECIPIENT = {SignerRole.COMPANY_CONTACT: _l("Company"), SignerRole.CITIZEN: _l("Citizen")}
+DELIVERY_CHANNEL = {"digital_post": _l("Digital Post"), "email": _l("E-mail")}
+DELIVERY_STATUS = {
+    DeliveryStatus.SENT: _l("sent"),
+    DeliveryStatus.PENDING: _l("waiting"),
+    DeliveryStatus.FAILED: _l("failed, retried"),
+    DeliveryStatus.REFUSED: _l("refused"),
+    DeliveryStatus.NOT_POSSIBLE: _l("not possible"),
+}
+
+
+def delivery_label(delivery: Delivery) -> str:
+    """One recipient's channel and status in a few words: "Digital Post, sendt"."""
+    channel = DELIVERY_CHANNEL.get(delivery.channel, delivery.channel)
+    return f"{channel}, {DELIVERY_STATUS.get(delivery.status, delivery.status)}"
+
+
 def rating_label(template: ChecklistTemplate, value: str | None) -> str:
     """A rating's label from the visit's own template version (scales may differ between versions)."""
     return next((o["label"] for o in template.rating_scale if o["value"] == value), value or "–")
@@ -128,5 +147,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(_lookup(CONVERT), "convert_label")
     app.add_template_global(_lookup(VISIT_KIND), "visit_kind_label")
     app.add_template_global(_lookup(AUDIT_ACTION), "audit_action_label")
+    app.add_template_global(_lookup(DELIVERY_RECIPIENT), "delivery_recipient_label")
+    app.add_template_global(delivery_label)
     app.add_template_global(purpose_label, "audit_purpose_label")
     app.add_template_global(rating_label)

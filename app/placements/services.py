@@ -335,11 +335,13 @@ def update_course_status(placement: Placement, user: User, today: date) -> bool:
 
 
 def get_placement(
-    user: User, placement_id: int, purpose: str = "placement", write: bool = False
+    user: User, placement_id: int, purpose: str = "placement", write: bool = False, log: bool = True
 ) -> Placement:
     """A course of a citizen the user may see (the read is logged), else 404.
 
-    Only the citizen's own jobformidler changes a course (`write`); a supervisor reads (403).
+    Only the citizen's own jobformidler changes a course (`write`); a supervisor reads (403). `log=False`
+    only for an answer that shows none of the citizen's data (a status polled by a page whose own read
+    was logged).
     """
     placement = db.session.scalar(
         sa.select(Placement)
@@ -354,8 +356,9 @@ def get_placement(
         abort(404)
     if write and placement.citizen.jobformidler_id != user.id:
         abort(403)
-    _log(AuditAction.READ, placement, user, purpose)
-    db.session.commit()
+    if log:
+        _log(AuditAction.READ, placement, user, purpose)
+        db.session.commit()
     return placement
 
 

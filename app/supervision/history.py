@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from app.caseload.services import visible_citizens
 from app.core.formatting import date_short, hours
-from app.core.labels import CONVERT, VISIT_KIND, VISIT_STATE
+from app.core.labels import CONVERT, VISIT_KIND, VISIT_STATE, delivery_label
 from app.core.timeutil import zone
 from app.extensions import db
 from app.models import (
@@ -28,6 +28,7 @@ from app.models import (
     Document,
     Placement,
     Role,
+    SignerRole,
     User,
     Visit,
     VisitState,
@@ -177,6 +178,8 @@ CSV_COLUMNS = (
     "Status",
     "Tjekliste (version)",
     "Referat (reference)",
+    "Levering til virksomheden",
+    "Levering til borgeren",
 )
 
 
@@ -219,9 +222,21 @@ def history_csv(visits: list[Visit]) -> str:
                     str(VISIT_STATE.get(v.state, v.state)),
                     f"{v.template.name} (v{v.template.version})",
                     v.documents[-1].reference if v.documents else "",
+                    _deliveries(v, SignerRole.COMPANY_CONTACT),
+                    _deliveries(v, SignerRole.CITIZEN),
                 ]
             )
     return out.getvalue()
+
+
+def _deliveries(visit: Visit, role: SignerRole) -> str:
+    """How the latest summary went to one recipient, each channel tried: "Digital Post, ikke mulig / E-mail,
+    sendt"."""
+    if not visit.documents:
+        return ""
+    deliveries = visit.documents[-1].deliveries
+    tried = sorted((d for d in deliveries if d.recipient_role == role), key=lambda d: d.id)
+    return " / ".join(delivery_label(d) for d in tried)
 
 
 def journal_note(visit: Visit) -> str:

@@ -29,11 +29,11 @@ bp = Blueprint("visits", __name__, url_prefix="/besoeg")
 VARY = {"Vary": "HX-Request"}
 
 
-def _visit_or_404(visit_uuid: uuid_lib.UUID, write: bool = False) -> Visit:
+def _visit_or_404(visit_uuid: uuid_lib.UUID, write: bool = False, log: bool = True) -> Visit:
     visit = services.find(visit_uuid)
     if visit is None:
         abort(404)
-    get_placement(current_user, visit.placement_id, purpose="visit", write=write)
+    get_placement(current_user, visit.placement_id, purpose="visit", write=write, log=log)
     return visit
 
 
@@ -226,7 +226,9 @@ def make_summary(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
 @login_required
 def summary_status(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     """The summary's state as a fragment, polled by the visit page while the summary is being made."""
-    visit = _visit_or_404(visit_uuid)
+    # The fragment shows the summary's state, none of the citizen's data, and the visit page that polls
+    # it logged its own read: a poll every two seconds is not a new use of the data to log.
+    visit = _visit_or_404(visit_uuid, log=False)
     can_edit = visit.placement.citizen.jobformidler_id == current_user.id
     # Only read: a poll every few seconds must not queue the job again each time.
     return _summary_fragment(visit, summary_state(visit), can_edit), VARY

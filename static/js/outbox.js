@@ -325,7 +325,12 @@
   if (channel) {
     channel.addEventListener("message", function (event) {
       if (event.data && event.data.type === "sent") {
-        document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { uuid: event.data.uuid, data: event.data.data } }));
+        // Sent by another tab, or by the service worker with no page of its own open: what the sender
+        // learnt is kept here too (the summary being made, the planned visit now done).
+        const data = event.data.data || {};
+        noteSummary(data);
+        if (event.data.page && data.url) remember(event.data.page, data.url);
+        document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { uuid: event.data.uuid, data } }));
         render();
       }
       if (event.data && event.data.type === "signed") {

@@ -3,6 +3,8 @@ stand-in for NgDP (tests/digital_post_server.py), the channel order, fallback to
 same messageUUID, and the status on the visit page."""
 
 import base64
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -347,6 +349,9 @@ def test_the_history_shows_each_recipients_channel_and_status(app, ngdp, client,
     text = client.get("/leder/besoeg").text
     assert "Virksomhed: Digital Post, sendt" in text
     assert "Borger: Digital Post, ikke mulig" in text and "Borger: E-mail, sendt" in text
+    rows = list(csv.reader(io.StringIO(client.get("/leder/besoeg.csv").text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][-2:] == ["Levering til virksomheden", "Levering til borgeren"]
+    assert rows[1][-2:] == ["Digital Post, sendt", "Digital Post, ikke mulig / E-mail, sendt"]
 
 
 def test_a_server_whose_certificate_is_not_trusted_gets_nothing(app, ngdp):

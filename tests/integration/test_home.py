@@ -133,12 +133,12 @@ def _ids() -> dict[str, tuple[int, int, int]]:
 
 def test_prepare_the_day_names_the_coming_visits_of_the_own_caseload_only(client, auth, day):
     """Does "Forbered dagen" name, first, each coming visit's form, course page and citizen page (after
-    the page of what waits on the device), then the user's other active courses, and nothing of others
-    or of ended courses?"""
+    the home page and the page of what waits on the device), then the user's other active courses, and
+    nothing of others or of ended courses?"""
     auth.login("mette")
     urls = _prepare_urls(client)
     ids = _ids()
-    expected = ["/enhed"]
+    expected = ["/", "/enhed"]
     for name in ("Ali", "Bodil", "Carl"):  # today, overdue, within the week
         citizen_id, placement_id, sv_id = ids[name]
         expected += [
@@ -167,5 +167,5 @@ def test_prepare_the_day_keeps_within_its_stated_bound(client, auth, day, app):
     app.config["FIELD_PAGES_MAX"] = 5
     auth.login("mette")
     urls = _prepare_urls(client)
-    assert len(urls) == 5 and urls[0] == "/enhed"
+    assert len(urls) == 5 and urls[:2] == ["/", "/enhed"]
     assert "højst 5 sider" in client.get("/").text

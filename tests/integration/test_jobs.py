@@ -154,8 +154,11 @@ def test_the_visit_page_polls_until_the_summary_is_ready(signed, client):
     page = client.get(f"/besoeg/{visit.uuid}").text
     assert "Det forseglede referat bliver lavet" in page
     assert f'hx-get="/besoeg/{visit.uuid}/referat-status"' in page and 'hx-trigger="every 2s"' in page
+    logged = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
     status = client.get(f"/besoeg/{visit.uuid}/referat-status", headers={"HX-Request": "true"})
     assert "bliver lavet" in status.text and "HX-Request" in status.headers["Vary"]
+    # A poll shows no personal data and the page's own read was logged: no row each 2 seconds.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == logged
     run_pending()
     status = client.get(f"/besoeg/{visit.uuid}/referat-status", headers={"HX-Request": "true"})
     assert "Åbn det forseglede referat (PDF)" in status.text and "every 2s" not in status.text

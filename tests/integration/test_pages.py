@@ -107,3 +107,18 @@ def test_unknown_page_gives_a_danish_404(client, auth):
     auth.login("mette")
     response = client.get("/findes-ikke")
     assert response.status_code == 404 and "Siden blev ikke fundet" in response.text
+
+
+def test_an_error_page_leaves_the_flashed_message_and_the_wipe_flag_for_the_next_page(client, auth):
+    """A stale link's 404 between a save and the next page: does the next page still say what was flashed,
+    and still tell the device to wipe what it was told to?"""
+    make_user(username="mette")
+    auth.login("mette")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Besøget er gemt.")]
+        session["wipe_device"] = "pages"
+    missing = client.get("/borgere/999999")
+    assert missing.status_code == 404
+    assert "Besøget er gemt." not in missing.text
+    after = client.get("/")
+    assert "Besøget er gemt." in after.text and 'data-wipe-device="pages"' in after.text

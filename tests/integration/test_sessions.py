@@ -246,6 +246,54 @@ class TestInRedis:
         sessions.store().save(stored)
         assert not _opens_citizens(client)
 
+    def test_a_late_save_does_not_bring_a_logged_out_session_back(self, app, client):
+        """In Redis too: does a request under way at the log-out leave the session gone?"""
+        _a_late_save_after_the_log_out_leaves_it_gone(app, client)
+
+
+def _a_late_save_after_the_log_out_leaves_it_gone(app, client) -> None:
+    from flask import request
+
+    from app.auth import sessions
+
+    mette = make_user(username="mette")
+    _login(client, "mette")
+    cookie = _cookie(client)
+    interface = app.session_interface
+    with app.test_request_context("/borgere", headers={"Cookie": f"session={cookie}"}):
+        late = interface.open_session(app, request)  # a prefetch, loaded before the log-out
+        assert late.get("_user_id") == str(mette.id)
+        client.post("/logout")
+        late["_flashes"] = []  # it changed the session (a page that took the flashed messages)
+        response = app.response_class()
+        interface.save_session(app, late, response)
+        assert "session=" not in response.headers.get("Set-Cookie", "")  # the old id is not sent again
+    assert sessions.store().of_user(mette.id) == []
+    assert not _opens_citizens(_with_cookie(app, cookie))
+
+
+def test_a_late_save_does_not_bring_a_logged_out_session_back(app, client):
+    """A prefetch that loaded the session before the log-out and saves it after: does it stay gone
+    (the row is not made again), so that the old cookie opens nothing?"""
+    _a_late_save_after_the_log_out_leaves_it_gone(app, client)
+
+
+def test_a_request_sent_before_the_log_in_and_answered_after_it_sets_no_cookie(app, client):
+    """A service worker's precache sent with the id from before the log-in, answered after it: is it
+    answered without a cookie (one would replace the new session's in the browser), and does the new
+    session go on working?"""
+    make_user(username="mette")
+    client.get("/login")
+    before = _cookie(client)
+    _login(client, "mette")
+    assert _cookie(client) != before
+    late = _with_cookie(app, before)
+    response = late.get("/offline")
+    assert response.status_code == 200
+    assert "session=" not in response.headers.get("Set-Cookie", "")
+    assert not _opens_citizens(late)
+    assert _opens_citizens(client)
+
 
 def test_a_request_under_way_when_the_session_ends_does_not_bring_it_back(app, client):
     """If a request that loaded the session before it was ended saves it afterwards, does it stay ended?"""
