@@ -36,7 +36,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         check()
 
     from app import cli, extensions, jobs
-    from app.core import errors, formatting, labels, security
+    from app.core import assets, errors, formatting, labels, security
 
     extensions.db.init_app(app)
     # Batch mode lets Alembic alter tables on SQLite too (it copies the table).
@@ -51,6 +51,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     extensions.htmx.init_app(app)
     extensions.limiter.init_app(app)
     extensions.compress.init_app(app)
+    assets.init_app(app)
     formatting.init_app(app)
     security.init_app(app)
     errors.init_app(app)

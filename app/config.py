@@ -208,8 +208,9 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
 
-    # Flask-Compress: pages and JSON are compressed. Streamed responses (static files) are not: its
-    # chunked compression leaves the file open (a ResourceWarning per file).
+    # Flask-Compress: pages and JSON are compressed. Not streamed responses: its chunked compression
+    # leaves a file open (a ResourceWarning per file); static files are compressed, once each, by
+    # app/core/assets.py.
     COMPRESS_STREAMS = False
 
     # How long the device waits for any one answer of the sync API before it counts the request as a

@@ -161,6 +161,7 @@ async function sendEntries(database) {
     });
     if (!response.ok) throw new Error(`outbox entry answered ${response.status}`); // the browser retries
     const data = await response.json().catch(() => ({}));
+    await noteSummary(data);
     // Only what was sent leaves: a newer version queued meanwhile (a page) stays.
     const current = await database.get("outbox", entry.uuid);
     if (current && current.createdAt === entry.createdAt) {
@@ -169,6 +170,27 @@ async function sendEntries(database) {
     }
     held.delete(entry.uuid);
     tellPages(entry, data);
+  }
+}
+
+// --- Summaries being made ---------------------------------------------------------------------------
+// The last signature makes the server start the sealed summary; the device tracks it until it is ready
+// (static/js/outbox.js, "Summaries being made"). The pages keep that list in localStorage, which a
+// worker cannot reach: the worker notes what it learnt in a small database of its own, and the next page
+// takes the notes over and asks on until each summary is ready.
+const SUMMARIES_DB = "eftervaern-summaries"; // the same name and shape in static/js/outbox.js
+
+function openSummaries() {
+  return idb.openDB(SUMMARIES_DB, 1, { upgrade: (db) => db.createObjectStore("visits", { keyPath: "uuid" }) });
+}
+
+async function noteSummary(answer) {
+  if (!answer || !answer.uuid || !answer.summary) return;
+  const database = await openSummaries();
+  try {
+    await database.put("visits", { uuid: answer.uuid, summary: answer.summary, sentAt: Date.now() });
+  } finally {
+    database.close(); // an open connection would hold up the wipe at log-out
   }
 }
 

@@ -23,7 +23,8 @@ TESTS=(
   tests/integration/test_home.py tests/integration/test_review.py tests/integration/test_placements.py
   tests/integration/test_calendar.py tests/integration/test_visit_pages.py tests/integration/test_sync_api.py
   tests/integration/test_jobs.py tests/integration/test_audit.py tests/integration/test_auth.py
-  tests/integration/test_device_times.py tests/e2e/test_field_day.py tests/e2e/test_visit_flow.py
+  tests/integration/test_device_times.py tests/integration/test_hot_paths.py tests/e2e/test_field_day.py
+  tests/e2e/test_visit_flow.py tests/e2e/test_layout_stability.py
   tests/unit/test_contact_indicators.py tests/unit/test_contact_services.py tests/integration/test_contacts.py
   tests/integration/test_hotline_and_feedback.py tests/e2e/test_contacts.py
 )

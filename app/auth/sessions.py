@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from flask import Flask, Request, Response, current_app, session
+from flask import Flask, Request, Response, current_app, request, session
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSession, SessionInterface
 
@@ -266,6 +266,10 @@ class ServerSessionInterface(SessionInterface):
         return ServerSession(data, sid=sid, stored=stored)
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:  # type: ignore[override]
+        if request.endpoint == "static":
+            # A static file is the same for everyone and cached publicly for a year (app/core/assets.py):
+            # it must carry no cookie and no Vary: Cookie, and it has nothing to change in the session.
+            return
         name, domain, path = self.get_cookie_name(app), self.get_cookie_domain(app), self.get_cookie_path(app)
         if session.accessed:
             response.vary.add("Cookie")

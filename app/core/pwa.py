@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from app import __version__
 from app.config import BASE_DIR
+from app.core.assets import fingerprinted_name
 from app.models import Role
 
 bp = Blueprint("pwa", __name__)
@@ -48,7 +49,12 @@ def _built(static_folder: str) -> tuple[str, str]:
     for name in PRECACHE_STATIC:
         digest.update((Path(static_folder) / name).read_bytes())
     version = digest.hexdigest()[:12]
-    urls = ["/offline", *(f"/static/{name}" for name in PRECACHE_STATIC)]
+    # The pages' own URLs for the same files (app/core/assets.py), so that what the worker keeps is what
+    # the pages ask for; the worker's importScripts too, so that they follow the deploy like the rest.
+    static = {name: f"/static/{fingerprinted_name(static_folder, name)}" for name in PRECACHE_STATIC}
+    for name, url in static.items():
+        source = source.replace(f'importScripts("/static/{name}")', f'importScripts("{url}")')
+    urls = ["/offline", *static.values()]
     return version, source.replace("__VERSION__", version).replace("__PRECACHE__", json.dumps(urls))
 
 

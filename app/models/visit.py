@@ -84,6 +84,9 @@ class Visit(db.Model):
     next_visit_date: Mapped[date | None]
     state: Mapped[VisitState] = mapped_column(str_enum(VisitState), default=VisitState.DRAFT, index=True)
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # The body the device sent, bound to the content it gave (services.submission_hash): an identical
+    # replay is recognised by it without building the visit form again.
+    submission_hash: Mapped[str | None] = mapped_column(sa.String(64))
     addendum_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visits.id"))
     # The device's clock is part of the record (shared/DESIGN.md, "Time"): when the visit was started and
     # completed there, with the device's UTC offset; the server's receipt time beside them, and how far

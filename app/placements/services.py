@@ -347,6 +347,8 @@ def get_placement(
     placement = db.session.scalar(
         sa.select(Placement)
         .join(Placement.citizen)
+        # The citizen is joined anyway: keep it, rather than load it again for the owner check.
+        .options(sa.orm.contains_eager(Placement.citizen))
         .where(
             Placement.id == placement_id, Citizen.id.in_(visible_citizens(user).with_only_columns(Citizen.id))
         )

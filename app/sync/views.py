@@ -133,6 +133,10 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     data, errors = _body()
     if errors:
         return _invalid(errors)
+    body = services.body_digest(data)
+    replayed = _identical_replay(visit_uuid, body)
+    if replayed is not None:
+        return replayed
     placement_id, template_id = parse_id(data.get("placement_id")), parse_id(data.get("template_id"))
     if placement_id is None:
         return _invalid({"placement_id": [_("The visit must name its course.")]})
@@ -144,7 +148,7 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     clock, clock_errors = _visit_clock(data)
     if not form.validate() or clock_errors:
         return _invalid({**form.errors, **clock_errors})
-    result = services.save_visit(visit_uuid, form, current_user, local_today(), clock)
+    result = services.save_visit(visit_uuid, form, current_user, local_today(), clock, body)
     if result.outcome == services.Outcome.NOT_FOUND:
         not_found()
     if result.outcome == services.Outcome.INVALID:
@@ -164,6 +168,20 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     if result.outcome == services.Outcome.UNCHANGED:
         ensure_summary(result.visit)  # a replay after a lost summary job heals it
     return jsonify(visit_json(result.visit)), STATUS[result.outcome]
+
+
+def _identical_replay(visit_uuid: uuid_lib.UUID, body: str) -> ResponseReturnValue | None:
+    """The answer to the body that gave a stored visit its content, sent again (the outbox retries
+    until it hears a 2xx): the stored visit, without the form, the checklist or the course's plan.
+    The caseload check and the access log are the same as for any PUT; None for anything else."""
+    placement_id = services.replayed_placement(visit_uuid, body)
+    if placement_id is None:
+        return None
+    # The body names the visit's own course (it is part of the hash): 404 outside the caseload.
+    get_placement(current_user, placement_id, purpose="visit", write=True)
+    visit = services.find_for_answer(visit_uuid)
+    ensure_summary(visit)  # a replay after a lost summary job heals it
+    return jsonify(visit_json(visit)), 200
 
 
 @bp.get("/csrf-token")

@@ -130,6 +130,33 @@
     localStorage.setItem(SUMMARIES, JSON.stringify([...waiting]));
   }
 
+  // What the service worker sent by itself with no page open (Background Sync, service_worker/sw.js): it
+  // notes each answer's summary state in a database of its own, as it cannot reach localStorage. The
+  // page takes the notes over, so that a summary the worker's signature started is tracked like one this
+  // page started; the last of them is also the last successful send.
+  const WORKER_SUMMARIES = "eftervaern-summaries";
+
+  async function adoptWorkerNotes() {
+    if (!window.indexedDB || !indexedDB.databases || !window.idb) return;
+    if (!(await indexedDB.databases()).some((info) => info.name === WORKER_SUMMARIES)) return;
+    const database = await idb.openDB(WORKER_SUMMARIES, 1, {
+      upgrade: (db) => db.createObjectStore("visits", { keyPath: "uuid" }),
+    });
+    try {
+      const tx = database.transaction("visits", "readwrite");
+      const notes = await tx.store.getAll();
+      await tx.store.clear();
+      await tx.done;
+      notes.sort((a, b) => a.sentAt - b.sentAt).forEach(noteSummary);
+      const last = Math.max(0, ...notes.map((n) => n.sentAt || 0));
+      if (last > Number(localStorage.getItem("eftervaern-last-sync") || 0)) {
+        localStorage.setItem("eftervaern-last-sync", String(last));
+      }
+    } finally {
+      database.close(); // an open connection would hold up the wipe at log-out
+    }
+  }
+
   async function checkSummaries() {
     const waiting = summaries();
     if (!waiting.length) return;
@@ -148,6 +175,7 @@
   }
 
   async function flushOnce() {
+    await adoptWorkerNotes().catch(() => {});
     const all = await store.allEntries();
     const entries = all.filter((e) => e.state === "pending");
     entries.sort((a, b) => a.createdAt - b.createdAt);

@@ -2,12 +2,21 @@
 production: the service worker sends the waiting visit with the present session's token."""
 
 import re
+import threading
 import time
 
 import pytest
-from playwright.sync_api import BrowserContext, Page
+import sqlalchemy as sa
+from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.test_field_day import _complete_offline, _visits, today_visit  # noqa: F401 (a fixture)
+from app.extensions import db
+from app.models import Document, VisitState
+from tests.e2e.test_field_day import (  # noqa: F401 (today_visit is a fixture)
+    _complete_offline,
+    _sign_offline,
+    _visits,
+    today_visit,
+)
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -68,3 +77,59 @@ def test_the_worker_sends_with_the_present_sessions_token(page: Page, server: st
         page.wait_for_timeout(200)
     [visit] = _visits()
     assert str(visit.uuid) == uuid and visit.present == "Ali og Hanne"
+
+
+@pytest.fixture
+def slow_summary(monkeypatch):
+    """The summary job waits until the test lets it go on: while it waits, the server answers that the
+    summary is being made, however fast this machine renders."""
+    from app.jobs import tasks
+
+    go_on = threading.Event()
+    produce = tasks.produce_document
+
+    def waiting(*args, **kwargs):
+        go_on.wait(60)
+        return produce(*args, **kwargs)
+
+    monkeypatch.setattr(tasks, "produce_document", waiting)
+    yield go_on
+    go_on.set()
+
+
+def test_a_last_signature_sent_by_the_worker_is_tracked_as_summary_being_made(
+    page: Page,
+    server: str,
+    today_visit,  # noqa: F811
+    context,
+    slow_summary,
+):
+    """Signed offline, sent by the service worker's Background Sync with no page open: does the next
+    page say the summary is being made (as if it had sent it itself), and stop saying so once it is
+    ready?"""
+    _complete_offline(page, server, context)
+    _sign_offline(page, "company_contact")
+    _sign_offline(page, "citizen")
+    page.goto("about:blank")  # no page of the app is open: the worker sends by itself
+    context.set_offline(False)
+
+    _fire_sync(page, server)
+
+    def signed() -> bool:
+        return bool(_visits()) and _visits()[0].state == VisitState.SIGNED
+
+    deadline = time.monotonic() + 30
+    while not signed() and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert signed(), "the worker did not send the visit and its signatures"
+
+    page.goto(server + "/")
+    status = page.locator("#sync-status")
+    expect(status).to_have_attribute("data-summaries-count", "1", timeout=20000)
+    expect(status).to_contain_text("1 referat laves")
+    expect(status).to_have_attribute("data-waiting-count", "0")
+
+    slow_summary.set()
+    expect(status).to_have_attribute("data-summaries-count", "0", timeout=60000)
+    expect(status).not_to_contain_text("referat laves")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 1

@@ -4,14 +4,19 @@ a page go in one statement; an identical replay is answered from the stored hash
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from tests.factories import make_citizen
-from tests.visit_helpers import course
+from app.models import AuditEvent, Visit
+from app.visits.forms import VisitFormBase
+from app.visits.services import body_digest
+from tests.factories import make_citizen, make_user
+from tests.visit_helpers import course, payload
 
 
 @contextlib.contextmanager
@@ -44,3 +49,85 @@ def test_home_page_runs_a_bounded_number_of_queries(client, auth, citizens):
     inserts = [s for s in seen if s.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS")]
     assert len(inserts) == 1
     assert len(seen) <= 15, "\n".join(seen)
+
+
+def _replay_setup(client, auth):
+    _, placement = course(username="mette")
+    auth.login("mette")
+    key = uuid.uuid4()
+    body = payload(placement)
+    created = client.put(f"/api/v1/visits/{key}", json=body)
+    assert created.status_code == 201
+    return key, body, created
+
+
+def test_identical_replay_is_answered_from_the_stored_hash(client, auth, monkeypatch):
+    """Is an identical replay answered with the stored visit, byte for byte, in a handful of SQL
+    statements and without building or validating the visit form again?"""
+    key, body, created = _replay_setup(client, auth)
+    built: list[str] = []
+    original_init = VisitFormBase.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(type(self).__name__)
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(VisitFormBase, "__init__", counting_init)
+    with statements() as seen:
+        replay = client.put(f"/api/v1/visits/{key}", json=body)
+    assert replay.status_code == 200
+    assert replay.data == created.data
+    assert replay.data == client.get(f"/api/v1/visits/{key}").data
+    assert built == [], "the replay built the visit form"
+    assert not [s for s in seen if "checklist_items" in s], "the replay read the checklist's items"
+    assert len(seen) <= 8, "\n".join(seen)
+
+
+def test_the_first_body_sent_after_another_is_read_through_the_form_again(client, auth):
+    """Content A, then B, then A again: is the third PUT an update back to A (the stored hash of A's
+    body no longer stands for the visit's content), not an answer from the hash?"""
+    key, body, _ = _replay_setup(client, auth)
+    changed = client.put(f"/api/v1/visits/{key}", json={**body, "hours_note": "Ændret"})
+    assert changed.status_code == 200
+    again = client.put(f"/api/v1/visits/{key}", json=body)
+    assert again.status_code == 200
+    visit = db.session.scalar(sa.select(Visit).where(Visit.uuid == key))
+    assert visit.hours_note == body["hours_note"]
+
+
+def test_a_replay_from_another_caseload_is_not_found(client, auth):
+    """Does the same body, sent again from another jobformidler's session, get 404 and leave the
+    visit and the access log of it as they were?"""
+    key, body, _ = _replay_setup(client, auth)
+    make_user(username="jonas")
+    auth.logout()
+    auth.login("jonas")
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    response = client.put(f"/api/v1/visits/{key}", json=body)
+    assert response.status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == before
+
+
+def test_a_replay_with_other_device_times_is_still_the_same_body():
+    """Are the device's times and the page's CSRF token outside the body's hash (a resend made
+    later carries new ones), while any field of the visit is inside it?"""
+    data = MultiDict([("placement_id", "1"), ("present", "Ali"), ("csrf_token", "a")])
+    same = MultiDict([("present", "Ali"), ("placement_id", "1"), ("csrf_token", "b")])
+    same.add("started_at", "2026-12-01T10:00:00+01:00")
+    assert body_digest(data) == body_digest(same)
+    assert body_digest(data) != body_digest(MultiDict([("placement_id", "1"), ("present", "Ali, Hanne")]))
+
+
+def test_a_visit_stored_before_bodies_were_kept_is_answered_from_the_hash_after_one_replay(client, auth):
+    """A visit with no stored body (made before this release): is its first replay read through the
+    form (200, unchanged), and the next one answered from the hash?"""
+    key, body, _ = _replay_setup(client, auth)
+    visit = db.session.scalar(sa.select(Visit).where(Visit.uuid == key))
+    visit.submission_hash = None
+    db.session.commit()
+    first = client.put(f"/api/v1/visits/{key}", json=body)
+    assert first.status_code == 200
+    with statements() as seen:
+        second = client.put(f"/api/v1/visits/{key}", json=body)
+    assert second.status_code == 200 and second.data == first.data
+    assert not [s for s in seen if "checklist_items" in s] and len(seen) <= 8

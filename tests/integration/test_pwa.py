@@ -9,6 +9,7 @@ import pytest
 
 from app.config import BASE_DIR
 from app.core import pwa
+from app.core.assets import fingerprinted_name
 from app.models import Role
 from tests.factories import make_team, make_user
 
@@ -23,7 +24,7 @@ def test_service_worker_is_served_at_the_root_with_its_version(client):
     assert "__VERSION__" not in response.text and "__PRECACHE__" not in response.text
     version = re.search(r'const VERSION = "([0-9a-f]{12})"', response.text).group(1)
     precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", response.text).group(1))
-    assert "/offline" in precache and "/static/js/pwa.js" in precache
+    assert "/offline" in precache and _fingerprinted("js/pwa.js") in precache
     assert version == pwa.sw_version()
 
 
@@ -43,6 +44,11 @@ def test_offline_page_answers_without_login(client):
     """Is the offline page available to the worker without a session, in Danish?"""
     response = client.get("/offline")
     assert response.status_code == 200 and "Ingen forbindelse" in response.text
+
+
+def _fingerprinted(name: str) -> str:
+    """The URL the pages and the worker use for a static file (app/core/assets.py)."""
+    return f"/static/{fingerprinted_name(BASE_DIR / 'static', name)}"
 
 
 def _static(client, url: str) -> bytes:
@@ -68,7 +74,7 @@ def test_manifest_describes_an_installable_danish_app(client):
 def test_pages_link_the_manifest_and_register_no_inline_script(client):
     """Does every page link the manifest and load the worker's registration from a file?"""
     page = client.get("/login").text
-    assert 'rel="manifest"' in page and "/static/js/pwa.js" in page
+    assert 'rel="manifest"' in page and _fingerprinted("js/pwa.js") in page
 
 
 def test_the_device_page_is_a_jobformidlers_shell_with_no_data(client, auth):
@@ -78,8 +84,10 @@ def test_the_device_page_is_a_jobformidlers_shell_with_no_data(client, auth):
     make_user(Role.SUPERVISOR, username="leder", team=make_team())
     auth.login("mette")
     page = client.get("/enhed")
-    assert page.status_code == 200 and "På enheden" in page.text and "/static/js/device.js" in page.text
-    assert "/static/js/device.js" in client.get("/sw.js").text
+    assert (
+        page.status_code == 200 and "På enheden" in page.text and _fingerprinted("js/device.js") in page.text
+    )
+    assert _fingerprinted("js/device.js") in client.get("/sw.js").text
     assert 'data-device-url="/enhed"' in client.get("/").text  # the status line links to it
     auth.logout()
     auth.login("leder")
