@@ -1,12 +1,9 @@
-"""How long a summary takes to render and seal, next to WeasyPrint's floor (a one-line page).
+"""How long a summary takes to render and seal, next to WeasyPrint's floors in the same run.
 
-Run: .venv/bin/python bench/pdf.py [runs]. Prints a table; the goal (render + seal within 250 ms and within
-3 × the one-line page) is shown as PASS or MISS. A benchmark is never a failing test: it exits 0 either way.
-
-A second reference row shows what the factor asks of WeasyPrint: the summary's own words as plain
-paragraphs on two pages, with no stylesheet, no tables, no images and no seal. No summary of this text can
-render faster than that, so when that row alone costs more than 3 × the one-line page, the factor is out
-of reach for any template.
+Run: .venv/bin/python bench/pdf.py [runs]. Prints a table; the goal (issue 14: render + seal within 3 × the
+summary's own words set as plain paragraphs on two pages, with no stylesheet, tables, images or seal) is
+shown as PASS or MISS, with the one-line page beside it for reference (its "3 ×" clause was withdrawn: no
+summary could meet it). A benchmark is never a failing test: it exits 0 either way.
 """
 
 from __future__ import annotations
@@ -58,8 +55,7 @@ from app.visits.services import strokes_to_svg
 
 RUNS = 20
 WARM_UP = 3
-GOAL_MS = 250
-GOAL_FACTOR = 3
+GOAL_FACTOR = 3  # × the "same words, plain" row
 REFERENCE = "EV-BENCH000"
 
 SHORT_NOTE = (
@@ -249,9 +245,9 @@ def main(runs: int = RUNS) -> None:
             checking, result = _measure(lambda: verify(sealed), runs)
             pages = len(PdfFileReader(BytesIO(sealed)).root["/Pages"]["/Kids"])
 
-    limit = min(GOAL_MS, GOAL_FACTOR * floor.median)
-    verdict = "PASS" if both.median <= limit else "MISS"
     plain_factor = plain_timing.median / floor.median
+    limit = GOAL_FACTOR * plain_timing.median
+    verdict = "PASS" if both.median <= limit else "MISS"
     rows = [
         ("one-line page (WeasyPrint floor)", floor, ""),
         (
@@ -273,14 +269,9 @@ def main(runs: int = RUNS) -> None:
     for name, timing, note in rows:
         print(f"{name:<42} {timing.median:>8.1f} {timing.fastest:>8.1f}  {note}")
     print(
-        f"\nGoal: render + seal ≤ {GOAL_MS} ms and ≤ {GOAL_FACTOR} × the one-line page "
-        f"({GOAL_FACTOR * floor.median:.0f} ms), on medians → {verdict}"
-    )
-    print(
-        f"  ≤ {GOAL_MS} ms: {'met' if both.median <= GOAL_MS else 'not met'} ({both.median:.0f} ms). "
-        f"≤ {GOAL_FACTOR} ×: {'met' if both.median <= GOAL_FACTOR * floor.median else 'not met'} "
-        f"({both.median / floor.median:.1f} ×); the summary's words as plain paragraphs alone take "
-        f"{plain_factor:.1f} ×" + (", so no template can meet it." if plain_factor > GOAL_FACTOR else ".")
+        f"\nGoal: render + seal ≤ {GOAL_FACTOR} × the same words set plain ({limit:.0f} ms), on medians → "
+        f"{verdict} ({both.median / plain_timing.median:.2f} ×; "
+        f"{both.median / floor.median:.1f} × the one-line page)"
     )
 
 
