@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import abort
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.audit import services as audit
 from app.core import cpr
@@ -85,7 +85,11 @@ def caseload(
                 sa.func.lower(Citizen.case_ref).like(like),
             )
         )
-    citizens = db.session.scalars(query.options(selectinload(Citizen.placements))).all()
+    # Each row names its course's company: loaded here in two statements, not one pair per citizen.
+    courses = (
+        selectinload(Citizen.placements).selectinload(Placement.workplace).selectinload(Workplace.company)
+    )
+    citizens = db.session.scalars(query.options(courses)).all()
     ids = [c.id for c in citizens]
     next_visits = dict(
         db.session.execute(
@@ -176,7 +180,8 @@ def agenda(
             Placement.status.in_(FOLLOWED_UP),
         )
         .order_by(ScheduledVisit.due_date, Citizen.first_name)
-        .options(selectinload(Placement.workplace).selectinload(Workplace.company))
+        # In the same statement: a separate one would be asked even where the caseload loaded them.
+        .options(joinedload(Placement.workplace).joinedload(Workplace.company))
     ).all()
     last = dict(known_last_visits or {})
     unknown = [c.id for _, _, c in rows if c.id not in last]
