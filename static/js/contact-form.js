@@ -4,15 +4,6 @@
 (function () {
   "use strict";
 
-  function newUuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    const b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
-
   function showErrors(form, errors, message) {
     const summary = document.getElementById("contact-errors");
     form.querySelectorAll(".field-error[data-from-server]").forEach((el) => el.remove());
@@ -42,7 +33,7 @@
   }
 
   function setup(form) {
-    const uuid = newUuid();
+    const uuid = window.eftervaernStore.newUuid();
     fillNow(form);
     const status = document.getElementById("contact-status");
     form.addEventListener("submit", async function (event) {

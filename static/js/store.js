@@ -110,10 +110,22 @@
     return reserved;
   }
 
+  // A UUID made on the device for what it stores and sends (a visit, a contact): the server's idempotency
+  // rests on it. crypto.randomUUID needs a secure context; the fallback is the same version-4 layout.
+  function newUuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
   window.eftervaernWipeDevice = wipeDevice;
   window.eftervaernWipePages = wipePages;
   window.eftervaernWipeEnded = wipeEnded;
   window.eftervaernStore = {
+    newUuid,
     reserveUuid,
     getDraft: async (key) => (await db()).get("drafts", key),
     putDraft: async (draft) => (await db()).put("drafts", draft),

@@ -3,15 +3,6 @@
 (function () {
   "use strict";
 
-  function uuid4() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    const b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
-
   // WTForms nests FieldList errors: {"actions": [{"what": ["…"]}, {}]} → {"actions-0-what": ["…"]}.
   function flatten(errors, prefix, out) {
     out = out || {};
@@ -61,7 +52,7 @@
     const key = form.dataset.draftKey;
     if (!store || !key) return async function () {};
     let draft = null;
-    try { draft = await store.reserveUuid(key, form.dataset.uuid || uuid4()); } catch (e) { draft = null; }
+    try { draft = await store.reserveUuid(key, form.dataset.uuid || store.newUuid()); } catch (e) { draft = null; }
     if (draft) form.dataset.uuid = draft.uuid;
     if (draft && draft.fields) {
       ensureActionRows(form, draft.fields, document.getElementById("add-action"));
@@ -168,7 +159,7 @@
     if (form.dataset.ready) return;
     form.dataset.ready = "1";
     const writeDraft = await setupDraft(form);
-    if (!form.dataset.uuid) form.dataset.uuid = uuid4();
+    if (!form.dataset.uuid) form.dataset.uuid = store.newUuid();
     // When the visit was started on this device (a restored draft keeps its own). A new visit's date and
     // time are the device's now, not those of the day its page was kept for the field day.
     const started = form.querySelector('[data-device-time="started"]');
