@@ -33,5 +33,12 @@ def shown_and_logged(
         object_type=object_type,
         search_term=search_term,
     )
-    db.session.commit()
+    # The page is made and the request ends: the rows it read are not read again, so the commit leaves
+    # them loaded (expiring them would make the response's own hooks load the user a second time).
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
     return body

@@ -79,7 +79,9 @@ def record(
     # One statement for all of a page's rows (a list of 35 citizens is one INSERT, not 35), in the
     # caller's transaction: its commit stores them with its own change.
     if rows:
-        db.session.execute(sa.insert(AuditEvent), rows)
+        # The table's own INSERT (Core), not the ORM's bulk path: no objects are made for the rows, and
+        # several rows go in one statement.
+        db.session.execute(sa.insert(AuditEvent.__table__), rows)
 
 
 def record_account_change(action: AuditAction, subject: User | Team, by: User | None = None) -> None:

@@ -71,7 +71,9 @@ def end_idle_session() -> Response | None:
     if now - last_seen >= 30 or "last_seen" not in session:
         # Not every request: each change is a write to the session store.
         session["last_seen"] = now
-    session.permanent = True
+    if not session.permanent:
+        # Setting it marks the session modified, which would write it to the store on every request.
+        session.permanent = True
     return None
 
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import abort
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from app.audit import services as audit
 from app.core import cpr
@@ -85,11 +85,7 @@ def caseload(
                 sa.func.lower(Citizen.case_ref).like(like),
             )
         )
-    # Each row names its course's company: loaded here in two statements, not one pair per citizen.
-    courses = (
-        selectinload(Citizen.placements).selectinload(Placement.workplace).selectinload(Workplace.company)
-    )
-    citizens = db.session.scalars(query.options(courses)).all()
+    citizens = db.session.scalars(query.options(WITH_COURSES)).all()
     ids = [c.id for c in citizens]
     next_visits = dict(
         db.session.execute(
@@ -99,16 +95,7 @@ def caseload(
             .group_by(Placement.citizen_id)
         ).all()
     )
-    last_visits = _last_visits(ids)
-    rows = [
-        CaseloadRow(
-            citizen=c,
-            placement=current_placement(c),
-            next_visit=next_visits.get(c.id),
-            last_visit=last_visits.get(c.id),
-        )
-        for c in citizens
-    ]
+    rows = _rows(citizens, next_visits, _last_visits(ids))
     if log:
         audit.record(
             AuditAction.SEARCH if term else AuditAction.READ,
@@ -119,6 +106,25 @@ def caseload(
         )
         db.session.commit()
     return rows
+
+
+# Each caseload row names its course's company: the courses with their workplaces and companies, in one
+# statement for all the citizens, not one set per citizen.
+WITH_COURSES = selectinload(Citizen.placements).joinedload(Placement.workplace).joinedload(Workplace.company)
+
+
+def _rows(
+    citizens: list[Citizen], next_visits: dict[int, date], last_visits: dict[int, date | None]
+) -> list[CaseloadRow]:
+    return [
+        CaseloadRow(
+            citizen=c,
+            placement=current_placement(c),
+            next_visit=next_visits.get(c.id),
+            last_visit=last_visits.get(c.id),
+        )
+        for c in citizens
+    ]
 
 
 def current_placement(citizen: Citizen) -> Placement | None:
@@ -158,69 +164,90 @@ class Agenda:
         return sorted({i.citizen.id for i in self.today + self.overdue + self.upcoming})
 
 
-def agenda(
-    user: User,
-    today: date,
-    days_ahead: int = 7,
-    log: bool = True,
-    known_last_visits: dict[int, date | None] | None = None,
-) -> Agenda:
-    """The jobformidler's planned visits: due today, overdue, and in the coming days (the read is logged,
-    unless `log` is false: then the caller logs the page it renders them in). `known_last_visits`: the
-    citizens' last visits as a caseload already found them (the home page), so they are not asked again."""
-    visible = visible_citizens(user).with_only_columns(Citizen.id)
-    rows = db.session.execute(
-        sa.select(ScheduledVisit, Placement, Citizen)
-        .join(ScheduledVisit.placement)
-        .join(Placement.citizen)
-        .where(
-            Citizen.id.in_(visible),
-            ScheduledVisit.status == ScheduledVisitStatus.PLANNED,
-            ScheduledVisit.due_date <= today + timedelta(days=days_ahead),
-            Placement.status.in_(FOLLOWED_UP),
-        )
-        .order_by(ScheduledVisit.due_date, Citizen.first_name)
-        # In the same statement: a separate one would be asked even where the caseload loaded them.
-        .options(joinedload(Placement.workplace).joinedload(Workplace.company))
-    ).all()
-    last = dict(known_last_visits or {})
-    unknown = [c.id for _, _, c in rows if c.id not in last]
-    if unknown:
-        last.update(_last_visits(unknown))
-    items = [AgendaItem(sv, c, p, last.get(c.id)) for sv, p, c in rows]
-    result = Agenda(
+def _agenda_of(items: list[AgendaItem], today: date) -> Agenda:
+    """The planned visits (in due order) split into today's, the overdue and the coming ones."""
+    return Agenda(
         today=[i for i in items if i.visit.due_date == today],
         overdue=[i for i in items if i.visit.due_date < today],
         upcoming=[i for i in items if i.visit.due_date > today],
     )
-    if log and result.citizen_ids:
-        audit.record(AuditAction.READ, "caseload", citizen_ids=result.citizen_ids, object_type="agenda")
-        db.session.commit()
-    return result
 
 
-def field_courses(user: User) -> list[tuple[Placement, ScheduledVisit | None]]:
-    """The user's own followed-up courses, each with its next open planned visit (None if it has none),
-    the soonest first: what the device keeps for the field besides the coming week's visits."""
-    placements = db.session.scalars(
-        sa.select(Placement)
-        .join(Citizen, Placement.citizen_id == Citizen.id)
-        .where(Citizen.jobformidler_id == user.id, Placement.status.in_(FOLLOWED_UP))
-        .order_by(Placement.id)
+@dataclass
+class Day:
+    """The jobformidler's home page: the caseload's rows, the agenda and the followed-up courses with
+    their next planned visits (what "Forbered dagen" keeps for the field)."""
+
+    rows: list[CaseloadRow]
+    agenda: Agenda
+    courses: list[tuple[Placement, ScheduledVisit | None]]
+
+
+def day(user: User, today: date, days_ahead: int = 7) -> Day:
+    """What `caseload`, `agenda` and `field_courses` give for the user's own caseload, in four statements
+    whatever its size: the citizens, their courses with workplaces and companies, the planned visits that
+    matter (each course's next one, and every one due by `days_ahead` days from today), and each citizen's
+    last visit. Not logged: the caller logs the page it renders them in."""
+    citizens = db.session.scalars(
+        sa.select(Citizen)
+        .where(Citizen.jobformidler_id == user.id)
+        .order_by(Citizen.first_name, Citizen.last_name)
+        .options(WITH_COURSES)
     ).all()
-    upcoming = db.session.scalars(
-        sa.select(ScheduledVisit)
+    placements = {p.id: p for c in citizens for p in c.placements}
+    horizon = today + timedelta(days=days_ahead)
+    planned = _planned_visits_that_matter(list(placements), horizon)
+    next_of_course: dict[int, ScheduledVisit] = {}
+    for sv in planned:  # in due order
+        next_of_course.setdefault(sv.placement_id, sv)
+    next_visits: dict[int, date] = {}
+    for sv in next_of_course.values():
+        citizen_id = placements[sv.placement_id].citizen_id
+        if citizen_id not in next_visits or sv.due_date < next_visits[citizen_id]:
+            next_visits[citizen_id] = sv.due_date
+    last = _last_visits([c.id for c in citizens])
+    followed = {pid: p for pid, p in placements.items() if p.status in FOLLOWED_UP}
+    due = [sv for sv in planned if sv.due_date <= horizon and sv.placement_id in followed]
+    due.sort(key=lambda sv: (sv.due_date, followed[sv.placement_id].citizen.first_name))
+    items = [
+        AgendaItem(
+            sv,
+            followed[sv.placement_id].citizen,
+            followed[sv.placement_id],
+            last.get(followed[sv.placement_id].citizen_id),
+        )
+        for sv in due
+    ]
+    courses = [(p, next_of_course.get(p.id)) for _, p in sorted(followed.items())]
+    courses.sort(key=lambda c: (c[1] is None, c[1].due_date if c[1] else date.max, c[0].id))  # soonest first
+    return Day(_rows(citizens, next_visits, last), _agenda_of(items, today), courses)
+
+
+def _planned_visits_that_matter(placement_ids: list[int], horizon: date) -> list[ScheduledVisit]:
+    """The courses' planned visits that are each course's next one or due by `horizon`, in due order."""
+    if not placement_ids:
+        return []
+    rank = (
+        sa.func.row_number()
+        .over(partition_by=ScheduledVisit.placement_id, order_by=(ScheduledVisit.due_date, ScheduledVisit.id))
+        .label("rank")
+    )
+    ranked = (
+        sa.select(ScheduledVisit.id, rank)
         .where(
-            ScheduledVisit.placement_id.in_([p.id for p in placements]),
+            ScheduledVisit.placement_id.in_(placement_ids),
             ScheduledVisit.status == ScheduledVisitStatus.PLANNED,
         )
-        .order_by(ScheduledVisit.due_date, ScheduledVisit.id)
-    ).all()
-    next_visit: dict[int, ScheduledVisit] = {}
-    for sv in upcoming:
-        next_visit.setdefault(sv.placement_id, sv)
-    courses = [(p, next_visit.get(p.id)) for p in placements]
-    return sorted(courses, key=lambda c: (c[1] is None, c[1].due_date if c[1] else date.max, c[0].id))
+        .subquery()
+    )
+    return list(
+        db.session.scalars(
+            sa.select(ScheduledVisit)
+            .join(ranked, ranked.c.id == ScheduledVisit.id)
+            .where(sa.or_(ranked.c.rank == 1, ScheduledVisit.due_date <= horizon))
+            .order_by(ScheduledVisit.due_date, ScheduledVisit.id)
+        )
+    )
 
 
 def _last_visits(citizen_ids: list[int]) -> dict[int, date | None]:

@@ -46,16 +46,13 @@ def home() -> ResponseReturnValue:
     today = local_today()
     # Both parts are logged together after rendering, in one statement: a commit before the render
     # would expire every row loaded and reload them one by one (issue 14: 86 queries a page).
-    rows = services.caseload(current_user, log=False)
-    # The caseload has found every citizen's last visit already: the agenda reuses them (a query fewer).
-    known = {row.citizen.id: row.last_visit for row in rows}
-    agenda = services.agenda(current_user, today, log=False, known_last_visits=known)
-    waiting = contacts.waiting_for_answer(current_user)
+    day = services.day(current_user, today)
+    rows, agenda = day.rows, day.agenda
     context = {
-        "waiting": waiting,
+        "waiting": contacts.waiting_for_answer(current_user),
         "now": utcnow(),
         "agenda": agenda,
-        "prepare_urls": _pages_for_the_field(agenda, services.field_courses(current_user)),
+        "prepare_urls": _pages_for_the_field(agenda, day.courses),
         "prepare_limit": current_app.config["FIELD_PAGES_MAX"],
         "rows": rows,
         "search": "",
