@@ -36,7 +36,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         check()
 
     from app import cli, extensions, jobs
-    from app.core import assets, errors, formatting, labels, security
+    from app.core import assets, errors, formatting, labels, pool, security  # noqa: F401 (pool: its events)
 
     extensions.db.init_app(app)
     # Batch mode lets Alembic alter tables on SQLite too (it copies the table).

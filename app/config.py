@@ -35,7 +35,8 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: app/core/pool.py checks only connections that have lain idle.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
     MUNICIPALITY_NAME = os.environ.get("MUNICIPALITY_NAME", "Demo Kommune")
 

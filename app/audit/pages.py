@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import render_template
 
 from app.audit import services as audit
-from app.extensions import db
 from app.models import AuditAction
 
 
@@ -33,12 +32,5 @@ def shown_and_logged(
         object_type=object_type,
         search_term=search_term,
     )
-    # The page is made and the request ends: the rows it read are not read again, so the commit leaves
-    # them loaded (expiring them would make the response's own hooks load the user a second time).
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
+    audit.commit_log()
     return body

@@ -84,6 +84,18 @@ def record(
         db.session.execute(sa.insert(AuditEvent.__table__), rows)
 
 
+def commit_log() -> None:
+    """Commit the access log's rows written at the end of a read, leaving the rows the request loaded as
+    they are: the page or answer is made from them and the request ends, so expiring them would only make
+    the response's own hooks load them again (the user, for one)."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def record_account_change(action: AuditAction, subject: User | Team, by: User | None = None) -> None:
     """A change to an account or a team (creation, role, team, deactivation, password, unlock), logged
     beside the uses of citizen data so that the administrator can see who gave whom access, and when.

@@ -40,6 +40,15 @@ def visible_citizens(user: User) -> sa.Select:
     return query.where(sa.false())  # administrators manage the system, not citizens
 
 
+def may_see(user: User, citizen: Citizen) -> bool:
+    """What `visible_citizens` says of one citizen already loaded."""
+    if user.role == Role.JOBFORMIDLER:
+        return citizen.jobformidler_id == user.id
+    if user.role == Role.SUPERVISOR and user.team_id is not None:
+        return citizen.jobformidler is not None and citizen.jobformidler.team_id == user.team_id
+    return False
+
+
 def get_citizen(user: User, citizen_id: int, purpose: str) -> Citizen:
     """The citizen if `user` may see them (the read is logged under `purpose`); otherwise aborts with 404."""
     citizen = db.session.scalar(

@@ -13,7 +13,7 @@ from flask import abort
 from wtforms.fields.choices import SelectChoice
 
 from app.audit import services as audit
-from app.caseload.services import visible_citizens
+from app.caseload.services import may_see, visible_citizens
 from app.core.timeutil import local_date
 from app.extensions import db
 from app.models import (
@@ -361,6 +361,18 @@ def get_placement(
         _log(AuditAction.READ, placement, user, purpose)
         db.session.commit()
     return placement
+
+
+def use_loaded_placement(user: User, placement: Placement, purpose: str, write: bool = False) -> None:
+    """`get_placement`'s rules for a course already loaded with its citizen (404 outside what the user may
+    see, 403 for a write by anyone but the citizen's own jobformidler), and the read logged. The log is
+    committed with the rows left loaded: the caller answers from them and the request ends."""
+    if not may_see(user, placement.citizen):
+        abort(404)
+    if write and placement.citizen.jobformidler_id != user.id:
+        abort(403)
+    _log(AuditAction.READ, placement, user, purpose)
+    audit.commit_log()
 
 
 def get_scheduled_visit(user: User, scheduled_visit_id: int) -> ScheduledVisit:

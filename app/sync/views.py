@@ -19,7 +19,7 @@ from app.contacts.forms import AnswerForm, ContactForm
 from app.core.timeutil import DeviceTime, local_today, parse_device_time, utcnow
 from app.extensions import db
 from app.models import ChecklistTemplate, Contact, Role, SignerRole, Visit
-from app.placements.services import get_placement
+from app.placements.services import get_placement, use_loaded_placement
 from app.sync.openapi import spec
 from app.sync.validation import limit_errors, parse_id, visit_type_errors
 from app.visits import services
@@ -174,12 +174,11 @@ def _identical_replay(visit_uuid: uuid_lib.UUID, body: str) -> ResponseReturnVal
     """The answer to the body that gave a stored visit its content, sent again (the outbox retries
     until it hears a 2xx): the stored visit, without the form, the checklist or the course's plan.
     The caseload check and the access log are the same as for any PUT; None for anything else."""
-    placement_id = services.replayed_placement(visit_uuid, body)
-    if placement_id is None:
+    visit = services.replayed_visit(visit_uuid, body)
+    if visit is None:
         return None
     # The body names the visit's own course (it is part of the hash): 404 outside the caseload.
-    get_placement(current_user, placement_id, purpose="visit", write=True)
-    visit = services.find_for_answer(visit_uuid)
+    use_loaded_placement(current_user, visit.placement, purpose="visit", write=True)
     ensure_summary(visit)  # a replay after a lost summary job heals it
     return jsonify(visit_json(visit)), 200
 

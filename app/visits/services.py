@@ -134,26 +134,27 @@ def submission_hash(body: str, content: str | None) -> str:
     return hashlib.sha256(f"{body}:{content}".encode()).hexdigest()
 
 
-def replayed_placement(visit_uuid: uuid_lib.UUID, body: str) -> int | None:
-    """The course of the stored visit whose present content this body gave, if it is one (an identical
-    replay); None otherwise. Reads three columns only: a replay must cost little."""
-    row = db.session.execute(
-        sa.select(Visit.placement_id, Visit.content_hash, Visit.submission_hash).where(
-            Visit.uuid == visit_uuid
+def replayed_visit(visit_uuid: uuid_lib.UUID, body: str) -> Visit | None:
+    """The stored visit whose present content this body gave, if it is one (an identical replay), with
+    what the sync API's answer and the caseload check read (its template, signatures, course and
+    citizen), in one statement; None otherwise. A replay must cost little: the signatures' drawings are
+    not read."""
+    visit = (
+        db.session.scalars(
+            sa.select(Visit)
+            .where(Visit.uuid == visit_uuid)
+            .options(
+                sa.orm.joinedload(Visit.template),
+                sa.orm.joinedload(Visit.placement).joinedload(Placement.citizen),
+                sa.orm.joinedload(Visit.signatures).defer(Signature.strokes).defer(Signature.svg),
+            )
         )
-    ).first()
-    if row is None or row.submission_hash is None:
-        return None
-    return row.placement_id if row.submission_hash == submission_hash(body, row.content_hash) else None
-
-
-def find_for_answer(visit_uuid: uuid_lib.UUID) -> Visit | None:
-    """The visit with what the sync API's answer reads (its template's signers, its signatures)."""
-    return db.session.scalar(
-        sa.select(Visit)
-        .where(Visit.uuid == visit_uuid)
-        .options(sa.orm.joinedload(Visit.template), sa.orm.selectinload(Visit.signatures))
+        .unique()
+        .first()
     )
+    if visit is None or visit.submission_hash is None:
+        return None
+    return visit if visit.submission_hash == submission_hash(body, visit.content_hash) else None
 
 
 # Stands for content that is not a valid visit of the course: it matches no visit's hash.
