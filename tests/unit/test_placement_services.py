@@ -15,7 +15,15 @@ from app.models import (
 )
 from app.placements import services
 from app.placements.schedule import FollowUpRule
-from tests.factories import make_citizen, make_contact, make_placement, make_user, make_visit, make_workplace
+from tests.factories import (
+    make_citizen,
+    make_contact,
+    make_placement,
+    make_team,
+    make_user,
+    make_visit,
+    make_workplace,
+)
 
 TODAY = date(2026, 11, 23)
 
@@ -262,3 +270,26 @@ def test_reaching_the_goal_completes_the_course(me):
     assert placement.status == PlacementStatus.COMPLETED
     assert placement.citizen.status == CitizenStatus.COMPLETED
     assert services.update_course_status(placement, me, TODAY) is False  # already done
+
+
+def test_the_loaded_course_check_says_what_the_caseload_query_says(app):
+    """Does `may_see` (used on a course already loaded, by the identical replay) agree with
+    `visible_citizens` for the citizen's own jobformidler, a colleague, the team's leder, another
+    team's leder and the administrator?"""
+    from app.caseload.services import may_see, visible_citizens
+    from app.models import Citizen, Role
+
+    team, other_team = make_team(), make_team()
+    owner = make_user(team=team)
+    citizen = make_citizen(owner)
+    users = [
+        owner,
+        make_user(team=team),
+        make_user(Role.SUPERVISOR, team=team),
+        make_user(Role.SUPERVISOR, team=other_team),
+        make_user(Role.SUPERVISOR),
+        make_user(Role.ADMIN),
+    ]
+    seen = [db.session.scalar(visible_citizens(u).where(Citizen.id == citizen.id)) is not None for u in users]
+    assert seen == [True, False, True, False, False, False]
+    assert [may_see(u, citizen) for u in users] == seen
