@@ -27,6 +27,21 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds, where the request goes on to answer from the rows
+    as it loaded or just wrote them (issue 14): expiring them would make each one be read back, a
+    statement at a time, for an answer they already hold."""
+    session = db.session()
+    before = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = before
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

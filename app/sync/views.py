@@ -216,12 +216,13 @@ def put_signature(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
 
 def _own_visit_on_the_server(visit_uuid: uuid_lib.UUID) -> Visit:
     """The visit a signature or consent is for: 404 (JSON) until it has reached the server, and outside
-    the jobformidler's caseload."""
-    visit = services.find(visit_uuid)
-    if visit is None or visit.placement.citizen.jobformidler_id != current_user.id:
+    the jobformidler's caseload. Read again after the read's log is committed, as the database holds it
+    then."""
+    visit = services.find_to_sign(visit_uuid)
+    if visit is None:
         not_found()
-    get_placement(current_user, visit.placement_id, purpose="visit", write=True)
-    return visit
+    use_loaded_placement(current_user, visit.placement, purpose="visit", write=True)
+    return services.reread_to_sign(visit)
 
 
 def _refused(visit: Visit, error: services.SignatureError) -> ResponseReturnValue:

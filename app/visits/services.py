@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 from app.audit import services as audit
 from app.checklists.services import published_template
 from app.core.timeutil import DeviceTime, device_local, local_now, local_today, zone
-from app.extensions import db
+from app.extensions import commit_keeping_loaded, db
 from app.models import (
     FOLLOWED_UP,
     AuditAction,
@@ -286,6 +286,31 @@ def find(visit_uuid: str | uuid_lib.UUID) -> Visit | None:
     except ValueError:
         return None
     return db.session.scalar(sa.select(Visit).where(Visit.uuid == key))
+
+
+def find_to_sign(visit_uuid: uuid_lib.UUID) -> Visit | None:
+    """The visit a signature or consent is for, with its course and citizen (the caseload check) in the
+    same statement."""
+    return db.session.scalar(
+        sa.select(Visit)
+        .where(Visit.uuid == visit_uuid)
+        .options(sa.orm.joinedload(Visit.placement).joinedload(Placement.citizen))
+    )
+
+
+def reread_to_sign(visit: Visit) -> Visit:
+    """The visit as the database holds it now, with its template and signatures, in two statements: what
+    a signature is checked against and added to (another request may have signed since it was read)."""
+    return db.session.scalars(
+        sa.select(Visit)
+        .where(Visit.id == visit.id)
+        .options(
+            sa.orm.joinedload(Visit.template),
+            sa.orm.joinedload(Visit.placement),
+            sa.orm.selectinload(Visit.signatures),
+        )
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def save_visit(
@@ -555,7 +580,8 @@ def _store_signature(visit: Visit, signature: Signature, user: User | None, cloc
         )
     _log(AuditAction.UPDATE, visit, user)
     try:
-        db.session.commit()
+        # The answer is made from the visit as just stored: nothing to read back.
+        commit_keeping_loaded()
     except IntegrityError as error:
         db.session.rollback()
         raise SignatureRace from error
