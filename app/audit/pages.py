@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template
 
 from app.audit import services as audit
+from app.extensions import commit_keeping_loaded
 from app.models import AuditAction
 
 
@@ -32,5 +33,6 @@ def shown_and_logged(
         object_type=object_type,
         search_term=search_term,
     )
-    audit.commit_log()
+    # The page is made and the request ends: the rows it read stay loaded for the response's hooks.
+    commit_keeping_loaded()
     return body

@@ -10,7 +10,7 @@ from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.extensions import commit_keeping_loaded, db
+from app.extensions import db
 from app.models import AuditAction, AuditEvent, Team, User
 from app.models.base import utcnow
 
@@ -82,13 +82,6 @@ def record(
         # The table's own INSERT (Core), not the ORM's bulk path: no objects are made for the rows, and
         # several rows go in one statement.
         db.session.execute(sa.insert(AuditEvent.__table__), rows)
-
-
-def commit_log() -> None:
-    """Commit the access log's rows written at the end of a read, leaving the rows the request loaded as
-    they are: the page or answer is made from them, so expiring them would only make the response's own
-    hooks load them again (the user, for one)."""
-    commit_keeping_loaded()
 
 
 def record_account_change(action: AuditAction, subject: User | Team, by: User | None = None) -> None:

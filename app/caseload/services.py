@@ -173,15 +173,6 @@ class Agenda:
         return sorted({i.citizen.id for i in self.today + self.overdue + self.upcoming})
 
 
-def _agenda_of(items: list[AgendaItem], today: date) -> Agenda:
-    """The planned visits (in due order) split into today's, the overdue and the coming ones."""
-    return Agenda(
-        today=[i for i in items if i.visit.due_date == today],
-        overdue=[i for i in items if i.visit.due_date < today],
-        upcoming=[i for i in items if i.visit.due_date > today],
-    )
-
-
 @dataclass
 class Day:
     """The jobformidler's home page: the caseload's rows, the agenda and the followed-up courses with
@@ -193,10 +184,10 @@ class Day:
 
 
 def day(user: User, today: date, days_ahead: int = 7) -> Day:
-    """What `caseload`, `agenda` and `field_courses` give for the user's own caseload, in four statements
-    whatever its size: the citizens, their courses with workplaces and companies, the planned visits that
-    matter (each course's next one, and every one due by `days_ahead` days from today), and each citizen's
-    last visit. Not logged: the caller logs the page it renders them in."""
+    """The user's own caseload as the home page shows it, in four statements whatever its size: the
+    citizens, their courses with workplaces and companies, the planned visits that matter (each course's
+    next one, and every one due by `days_ahead` days from today), and each citizen's last visit. Not
+    logged: the caller logs the page it renders them in."""
     citizens = db.session.scalars(
         sa.select(Citizen)
         .where(Citizen.jobformidler_id == user.id)
@@ -218,18 +209,18 @@ def day(user: User, today: date, days_ahead: int = 7) -> Day:
     followed = {pid: p for pid, p in placements.items() if p.status in FOLLOWED_UP}
     due = [sv for sv in planned if sv.due_date <= horizon and sv.placement_id in followed]
     due.sort(key=lambda sv: (sv.due_date, followed[sv.placement_id].citizen.first_name))
-    items = [
-        AgendaItem(
-            sv,
-            followed[sv.placement_id].citizen,
-            followed[sv.placement_id],
-            last.get(followed[sv.placement_id].citizen_id),
-        )
-        for sv in due
-    ]
+    items = []
+    for sv in due:
+        placement = followed[sv.placement_id]
+        items.append(AgendaItem(sv, placement.citizen, placement, last.get(placement.citizen_id)))
+    agenda = Agenda(
+        today=[i for i in items if i.visit.due_date == today],
+        overdue=[i for i in items if i.visit.due_date < today],
+        upcoming=[i for i in items if i.visit.due_date > today],
+    )
     courses = [(p, next_of_course.get(p.id)) for _, p in sorted(followed.items())]
     courses.sort(key=lambda c: (c[1] is None, c[1].due_date if c[1] else date.max, c[0].id))  # soonest first
-    return Day(_rows(citizens, next_visits, last), _agenda_of(items, today), courses)
+    return Day(_rows(citizens, next_visits, last), agenda, courses)
 
 
 def _planned_visits_that_matter(placement_ids: list[int], horizon: date) -> list[ScheduledVisit]:

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from app.audit import services as audit
 from app.caseload.services import may_see, visible_citizens
 from app.core.timeutil import local_date
-from app.extensions import db
+from app.extensions import commit_keeping_loaded, db
 from app.models import (
     AgreementRevision,
     AuditAction,
@@ -372,7 +372,7 @@ def use_loaded_placement(user: User, placement: Placement, purpose: str, write: 
     if write and placement.citizen.jobformidler_id != user.id:
         abort(403)
     _log(AuditAction.READ, placement, user, purpose)
-    audit.commit_log()
+    commit_keeping_loaded()
 
 
 def get_scheduled_visit(user: User, scheduled_visit_id: int) -> ScheduledVisit:
