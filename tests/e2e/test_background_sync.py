@@ -4,6 +4,7 @@ production: the service worker sends the waiting visit with the present session'
 import re
 import threading
 import time
+from http.cookies import SimpleCookie
 
 import pytest
 import sqlalchemy as sa
@@ -28,7 +29,14 @@ def config_overrides():
 
 
 def _log_in_without_a_page(context: BrowserContext, server: str) -> None:
-    """A new session for the browser (its cookie jar), while no page of the app runs any script."""
+    """A new session for the browser (its cookie jar), while no page of the app runs any script.
+
+    The log-in goes through Playwright's request client, whose cookie jar judges a cookie's Expires by
+    the machine's real clock; the server writes it by the suite's frozen clock, so after the frozen
+    day's noon the jar would throw the cookie away on arrival. Chromium itself reckons Expires against
+    the answer's Date header (as it does for any server whose clock is off), so the new session's cookie
+    is put into the browser's jar as a cookie of the browser's session, which outlasts the test.
+    """
     form = context.request.get(server + "/login").text()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
     response = context.request.post(
@@ -37,6 +45,20 @@ def _log_in_without_a_page(context: BrowserContext, server: str) -> None:
         max_redirects=0,
     )
     assert response.status == 303
+    [set_cookie] = [h["value"] for h in response.headers_array if h["name"].lower() == "set-cookie"]
+    cookie = SimpleCookie(set_cookie)["session"]
+    assert cookie["expires"], "the log-in starts a permanent session"
+    context.add_cookies(
+        [
+            {
+                "name": "session",
+                "value": cookie.value,
+                "url": server,
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
 
 
 def _fire_sync(page: Page, server: str) -> None:

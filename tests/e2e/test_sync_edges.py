@@ -240,6 +240,9 @@ def test_a_tab_that_completes_other_content_after_a_signature_is_refused_on_the_
     other = context.new_page()
     other.goto(server + url)
     expect(other.get_by_label("Til stede")).to_be_disabled()  # a tab opened now shows what was signed
+    # …once it has finished showing it (its last step hides the form's buttons): tampering before then
+    # would be undone by the page itself, and the test would wait for a button the page hid.
+    expect(other.locator("#visit-form .sticky-actions")).to_be_hidden()
     other.evaluate(
         """() => { const form = document.getElementById('visit-form');
             form.querySelectorAll('input, textarea, select, button').forEach((el) => {
