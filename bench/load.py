@@ -41,18 +41,30 @@ from tests.servers import (  # noqa: E402
 SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 STROKES = [{"points": [{"x": 20 + i * 9, "y": 120 - (i % 5) * 11} for i in range(30)]}]
 
-# Each request's headers; `paths` (if any) are taken in turn; p50/p95 printed for parsing.
+# Each request's headers; `paths` (if any) are taken in turn, each thread its own share of them (so that
+# no two threads send the same signature); p50/p95 printed for parsing. Each thread seeds its own random
+# numbers: wrk gives every thread a fresh Lua state, and with one seed the threads' "new" UUIDs were the
+# same, so that half of the "new" PUTs raced each other as duplicates.
 LUA = """
 local headers = %(headers)s
 local method, body = "%(method)s", %(body)s
 local paths = %(paths)s
 local n = 0
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+function init(args)
+  math.randomseed(os.time() * 1000 + id * 7919)
+  n = id - 1
+end
 local function uuid4()
   return string.format("%%08x-%%04x-4%%03x-%%04x-%%012x", math.random(0, 0xffffffff), math.random(0, 0xffff),
     math.random(0, 0xfff), math.random(0x8000, 0xbfff), math.random(0, 0xffffffffffff))
 end
 request = function()
-  n = n + 1
+  n = n + 2  -- wrk -t2: thread 1 takes the odd paths, thread 2 the even ones
   local path = "%(path)s"
   if #paths > 0 then path = paths[(n %% #paths) + 1] end
   path = path:gsub("{uuid}", uuid4)

@@ -50,3 +50,19 @@ def created_at_column() -> Any:
 
 def updated_at_column() -> Any:
     return sa.orm.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+
+
+def _in_utc(target: Any, value: datetime | None, oldvalue: Any, initiator: Any) -> datetime | None:
+    """An aware time set on a UTC column, held in UTC at once: a request that answers from the rows it
+    just wrote (commit_keeping_loaded) shows the time as a later read from the database does, and a
+    replay's answer is the first answer byte for byte. A naive time is left for the column to refuse."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return value
+
+
+@sa.event.listens_for(sa.orm.Mapper, "mapper_configured")
+def _utc_on_set(mapper: sa.orm.Mapper, class_: type) -> None:
+    for prop in mapper.column_attrs:
+        if any(isinstance(column.type, UTCDateTime) for column in prop.columns):
+            sa.event.listen(getattr(class_, prop.key), "set", _in_utc, retval=True)

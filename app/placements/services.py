@@ -222,13 +222,18 @@ def _check_changeable(sv: ScheduledVisit) -> None:
 
 def move_visit(sv: ScheduledVisit, new_date: date, note: str | None = None) -> ScheduledVisit:
     """Move a planned visit to another day; the plan remembers the original date."""
+    _move(sv, new_date, note)
+    db.session.commit()
+    return sv
+
+
+def _move(sv: ScheduledVisit, new_date: date, note: str | None = None) -> None:
+    """move_visit in the caller's transaction."""
     _check_changeable(sv)
     if sv.original_due_date is None:
         sv.original_due_date = sv.due_date
     sv.due_date = new_date
     sv.note = note or sv.note
-    db.session.commit()
-    return sv
 
 
 def cancel_visit(sv: ScheduledVisit, note: str | None = None) -> ScheduledVisit:
@@ -245,11 +250,19 @@ def add_visit(
     placement: Placement, due_date: date, note: str | None = None, source: str = "manual"
 ) -> ScheduledVisit:
     """Add a visit to the plan (an extra visit, or the next visit agreed at a visit)."""
+    sv = _add(placement, due_date, note, source)
+    db.session.commit()
+    return sv
+
+
+def _add(
+    placement: Placement, due_date: date, note: str | None = None, source: str = "manual"
+) -> ScheduledVisit:
+    """add_visit in the caller's transaction."""
     sv = ScheduledVisit(
         placement=placement, due_date=due_date, source=source, note=note, original_due_date=due_date
     )
     db.session.add(sv)
-    db.session.commit()
     return sv
 
 
@@ -261,7 +274,8 @@ def next_planned(placement: Placement) -> ScheduledVisit | None:
 def apply_next_visit_date(
     placement: Placement, next_date: date, done: ScheduledVisit | None = None
 ) -> ScheduledVisit:
-    """The next visit agreed at a visit: the next planned visit moves to that day, or one is added.
+    """The next visit agreed at a visit: the next planned visit moves to that day, or one is added, in
+    the caller's transaction (the visit's: stored with the plan it moved, or not at all).
 
     `done` is the scheduled visit just performed, which is no longer "next".
     """
@@ -272,9 +286,9 @@ def apply_next_visit_date(
     ]
     nxt = min(planned, key=lambda sv: sv.due_date, default=None)
     if nxt is None:
-        return add_visit(placement, next_date, source="next_visit")
+        return _add(placement, next_date, source="next_visit")
     if nxt.due_date != next_date:
-        move_visit(nxt, next_date)
+        _move(nxt, next_date)
     return nxt
 
 
@@ -303,8 +317,7 @@ def course_progress(placement: Placement) -> Progress:
 
     Wage-subsidy hours are paid but not ordinary, so they never complete a course.
     """
-    reported = [v for v in placement.visits if v.paid_hours_per_week is not None]
-    latest: Visit | None = max(reported, key=Visit.sort_key, default=None)
+    latest = latest_reported_hours(placement)
     weekly = latest.paid_hours_per_week if latest else placement.paid_hours_per_week
     if placement.kind == PlacementKind.WAGE_SUBSIDY:
         weekly = Decimal(0)
@@ -317,10 +330,26 @@ def course_progress(placement: Placement) -> Progress:
     )
 
 
-def update_course_status(placement: Placement, user: User, today: date) -> bool:
+def latest_reported_hours(placement: Placement) -> Visit | None:
+    """The course's latest visit (in Visit.chronological order) that reported paid hours: from the visits
+    in memory where they are loaded (a page showing them all), else the one row from the database (a
+    course has hundreds of visits in a year; a save needs only this one)."""
+    if "visits" in sa.inspect(placement).dict:
+        reported = [v for v in placement.visits if v.paid_hours_per_week is not None]
+        return max(reported, key=Visit.sort_key, default=None)
+    return db.session.scalar(
+        sa.select(Visit)
+        .where(Visit.placement_id == placement.id, Visit.paid_hours_per_week.is_not(None))
+        .order_by(*(column.desc() for column in Visit.chronological()))
+        .limit(1)
+    )
+
+
+def update_course_status(placement: Placement, user: User, today: date, commit: bool = True) -> bool:
     """Complete an open course when the reported paid hours reach the goal. Returns True if it did.
 
     The planned visits stay: efterværn follow-up goes on through the first year of employment.
+    `commit=False`: in the caller's transaction (a visit's save).
     """
     if not placement.is_open or not course_progress(placement).goal_reached:
         return False
@@ -328,7 +357,8 @@ def update_course_status(placement: Placement, user: User, today: date) -> bool:
     placement.citizen.status = CitizenStatus.COMPLETED
     placement.ended_reason = placement.ended_reason or "goal_reached"
     _log(AuditAction.UPDATE, placement, user)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return True
 
 
@@ -336,13 +366,19 @@ def update_course_status(placement: Placement, user: User, today: date) -> bool:
 
 
 def get_placement(
-    user: User, placement_id: int, purpose: str = "placement", write: bool = False, log: bool = True
+    user: User,
+    placement_id: int,
+    purpose: str = "placement",
+    write: bool = False,
+    log: bool = True,
+    keep_loaded: bool = False,
 ) -> Placement:
     """A course of a citizen the user may see (the read is logged), else 404.
 
     Only the citizen's own jobformidler changes a course (`write`); a supervisor reads (403). `log=False`
     only for an answer that shows none of the citizen's data (a status polled by a page whose own read
-    was logged).
+    was logged). `keep_loaded`: the log's commit leaves the session's rows loaded, for a request that
+    goes on to write with them (a visit's save) rather than read them all again.
     """
     placement = db.session.scalar(
         sa.select(Placement)
@@ -359,7 +395,10 @@ def get_placement(
         abort(403)
     if log:
         _log(AuditAction.READ, placement, user, purpose)
-        db.session.commit()
+        if keep_loaded:
+            commit_keeping_loaded()
+        else:
+            db.session.commit()
     return placement
 
 

@@ -18,13 +18,13 @@ from app.contacts import services as contacts
 from app.contacts.forms import AnswerForm, ContactForm
 from app.core.timeutil import DeviceTime, local_today, parse_device_time, utcnow
 from app.extensions import db
-from app.models import ChecklistTemplate, Contact, Role, SignerRole, Visit
+from app.models import Contact, Role, SignerRole, Visit
 from app.placements.services import get_placement, use_loaded_placement
 from app.sync.openapi import spec
 from app.sync.validation import limit_errors, parse_id, visit_type_errors
 from app.visits import services
 from app.visits.completion import ensure_summary, finish_signed_visit, summary_state
-from app.visits.forms import ConsentForm, formdata_from_json, visit_form_class
+from app.visits.forms import ConsentForm, formdata_from_json, visit_form
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
 STATUS = {
@@ -134,21 +134,24 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     if errors:
         return _invalid(errors)
     body = services.body_digest(data)
-    replayed = _identical_replay(visit_uuid, body)
-    if replayed is not None:
-        return replayed
+    stored = services.stored_for_put(visit_uuid)
+    if stored is not None and services.is_identical_replay(stored, body):
+        return _identical_replay(stored)
     placement_id, template_id = parse_id(data.get("placement_id")), parse_id(data.get("template_id"))
     if placement_id is None:
         return _invalid({"placement_id": [_("The visit must name its course.")]})
-    get_placement(current_user, placement_id, purpose="visit", write=True)  # 404/403 outside the caseload
-    template = db.session.get(ChecklistTemplate, template_id) if template_id is not None else None
+    # 404/403 outside the caseload; the log committed with the course and citizen kept for the save.
+    placement = get_placement(current_user, placement_id, purpose="visit", write=True, keep_loaded=True)
+    template = services.template_with_items(template_id) if template_id is not None else None
     if template is None:
         return _invalid({"template_id": [_("Unknown checklist template.")]})
-    form = visit_form_class(template)(formdata=data)
+    form = visit_form(template, formdata=data)
     clock, clock_errors = _visit_clock(data)
     if not form.validate() or clock_errors:
         return _invalid({**form.errors, **clock_errors})
-    result = services.save_visit(visit_uuid, form, current_user, local_today(), clock, body)
+    result = services.save_visit(
+        visit_uuid, form, current_user, local_today(), clock, body, existing=stored, placement=placement
+    )
     if result.outcome == services.Outcome.NOT_FOUND:
         not_found()
     if result.outcome == services.Outcome.INVALID:
@@ -170,13 +173,10 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     return jsonify(visit_json(result.visit)), STATUS[result.outcome]
 
 
-def _identical_replay(visit_uuid: uuid_lib.UUID, body: str) -> ResponseReturnValue | None:
+def _identical_replay(visit: Visit) -> ResponseReturnValue:
     """The answer to the body that gave a stored visit its content, sent again (the outbox retries
     until it hears a 2xx): the stored visit, without the form, the checklist or the course's plan.
-    The caseload check and the access log are the same as for any PUT; None for anything else."""
-    visit = services.replayed_visit(visit_uuid, body)
-    if visit is None:
-        return None
+    The caseload check and the access log are the same as for any PUT."""
     # The body names the visit's own course (it is part of the hash): 404 outside the caseload.
     use_loaded_placement(current_user, visit.placement, purpose="visit", write=True)
     ensure_summary(visit)  # a replay after a lost summary job heals it

@@ -6,6 +6,7 @@ meets exactly the rules the page showed.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -54,7 +55,7 @@ class ActionForm(Form):
 
 
 class VisitFormBase(FlaskForm):
-    """The fields every visit has; the template's topics are added by visit_form_class()."""
+    """The fields every visit has; the template's topics are added by visit_form()."""
 
     class Meta:
         csrf = False  # the API checks CSRF for the whole request (CSRFProtect), the page never posts
@@ -126,7 +127,7 @@ class VisitFormBase(FlaskForm):
 
     # --- The template's topics -----------------------------------------------------------------------
 
-    template: ChecklistTemplate  # set by visit_form_class()
+    template: ChecklistTemplate  # set by visit_form()
 
     def topic_fields(self) -> list[tuple[Any, Any, Any]]:
         """(item, rating field, note field) for each topic, in the template's order."""
@@ -153,20 +154,39 @@ class VisitFormBase(FlaskForm):
         ]
 
 
-def visit_form_class(template: ChecklistTemplate) -> type[VisitFormBase]:
-    """A form class for one template version: a rating and a note per topic."""
-    scale = [SelectChoice(option["value"], option["label"]) for option in template.rating_scale]
-    fields: dict[str, Any] = {"template": template}
-    for item in template.items:
-        fields[f"{item.key}__rating"] = RadioField(
-            item.title,
+def visit_form(template: ChecklistTemplate, **kwargs: Any) -> VisitFormBase:
+    """The visit form for one template version: a rating and a note per topic. `kwargs` go to the form
+    (formdata, data)."""
+    form = _form_class(_shape(template))(**kwargs)
+    form.template = template
+    return form
+
+
+def _shape(template: ChecklistTemplate) -> tuple:
+    """What of a template its form's fields are made of: a draft template edited in the administration
+    has another shape, and so another form class."""
+    scale = tuple((option["value"], option["label"]) for option in template.rating_scale)
+    return scale, tuple((item.key, item.title, item.help_text or "") for item in template.items)
+
+
+@functools.lru_cache(maxsize=64)
+def _form_class(shape: tuple) -> type[VisitFormBase]:
+    """A form class per template shape, made once per process: WTForms builds a class field by field,
+    which cost a save more than its checks do. The class holds no template (rows of one request's
+    session): visit_form() sets it on each form."""
+    scale_values, topics = shape
+    scale = [SelectChoice(value, label) for value, label in scale_values]
+    fields: dict[str, Any] = {}
+    for key, title, help_text in topics:
+        fields[f"{key}__rating"] = RadioField(
+            title,
             choices=scale,
-            validators=[InputRequired(_l("Choose an assessment for “%(topic)s”.", topic=item.title))],
+            validators=[InputRequired(_l("Choose an assessment for “%(topic)s”.", topic=title))],
         )
-        fields[f"{item.key}__note"] = TextAreaField(
-            _l("Note"), validators=[Optional(), Length(max=NOTE_MAX)], description=item.help_text or ""
+        fields[f"{key}__note"] = TextAreaField(
+            _l("Note"), validators=[Optional(), Length(max=NOTE_MAX)], description=help_text
         )
-    return type(f"VisitForm{template.id}", (VisitFormBase,), fields)
+    return type("VisitForm", (VisitFormBase,), fields)
 
 
 def has_hours_item(template: ChecklistTemplate) -> bool:

@@ -43,7 +43,11 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.placements import services as placements
-from app.visits.forms import VisitFormBase, visit_form_class
+from app.visits.forms import VisitFormBase, visit_form
+
+
+class LookUp:
+    """save_visit's `existing` when the caller has not read the stored visit."""
 
 
 class Outcome(enum.StrEnum):
@@ -134,12 +138,11 @@ def submission_hash(body: str, content: str | None) -> str:
     return hashlib.sha256(f"{body}:{content}".encode()).hexdigest()
 
 
-def replayed_visit(visit_uuid: uuid_lib.UUID, body: str) -> Visit | None:
-    """The stored visit whose present content this body gave, if it is one (an identical replay), with
-    what the sync API's answer and the caseload check read (its template, signatures, course and
-    citizen), in one statement; None otherwise. A replay must cost little: the signatures' drawings are
-    not read."""
-    visit = (
+def stored_for_put(visit_uuid: uuid_lib.UUID) -> Visit | None:
+    """The visit stored under this UUID, if any, with what a PUT reads of it (its template, signatures,
+    course and citizen), in one statement: a replay must cost little, and a save need not look again.
+    The signatures' drawings are not read."""
+    return (
         db.session.scalars(
             sa.select(Visit)
             .where(Visit.uuid == visit_uuid)
@@ -152,9 +155,25 @@ def replayed_visit(visit_uuid: uuid_lib.UUID, body: str) -> Visit | None:
         .unique()
         .first()
     )
-    if visit is None or visit.submission_hash is None:
-        return None
-    return visit if visit.submission_hash == submission_hash(body, visit.content_hash) else None
+
+
+def is_identical_replay(visit: Visit, body: str) -> bool:
+    """This body gave the stored visit its present content: it is sent again (an identical replay)."""
+    expected = submission_hash(body, visit.content_hash)
+    return visit.submission_hash is not None and visit.submission_hash == expected
+
+
+def template_with_items(template_id: int) -> ChecklistTemplate | None:
+    """A checklist template with its topics, in one statement (the form is made of them)."""
+    return (
+        db.session.scalars(
+            sa.select(ChecklistTemplate)
+            .where(ChecklistTemplate.id == template_id)
+            .options(sa.orm.joinedload(ChecklistTemplate.items))
+        )
+        .unique()
+        .first()
+    )
 
 
 # Stands for content that is not a valid visit of the course: it matches no visit's hash.
@@ -166,7 +185,7 @@ def hash_of_submitted(visit: Visit, formdata: MultiDict) -> str:
     (before the visit reached the server), so that the signature binds to that content and not to
     whatever the server holds when the signature arrives; NO_CONTENT if it is no valid visit of the
     visit's course and template."""
-    form = visit_form_class(visit.template)(formdata=formdata)
+    form = visit_form(visit.template, formdata=formdata)
     if not form.validate() or _int_or_none(form.placement_id.data) != visit.placement_id:
         return NO_CONTENT
     if _int_or_none(form.template_id.data) != visit.template_id:
@@ -320,19 +339,26 @@ def save_visit(
     today: date,
     clock: DeviceClock = NO_CLOCK,
     body: str | None = None,
+    existing: Visit | type[LookUp] | None = LookUp,
+    placement: Placement | None = None,
 ) -> SaveResult:
     """Store a completed visit idempotently (the caller has checked the user may use the placement).
 
     The device's times (`clock`) are kept beside the content but are not part of it: a replay sent
     later carries the same content and is recognised as the same visit. `body` is the body_digest of
-    what was sent, kept so that the same body sent again is answered without the form."""
-    placement = db.session.get(Placement, int(form.placement_id.data))
+    what was sent, kept so that the same body sent again is answered without the form. `existing`: the
+    visit stored under the UUID as the caller just read it (None: there is none), else it is looked up;
+    `placement`: the course the form names, as the caller loaded it for the caseload check.
+    The visit, its log, the plan it moves and the course it completes are stored in one transaction."""
+    if placement is None or placement.id != int(form.placement_id.data):
+        placement = db.session.get(Placement, int(form.placement_id.data))
     errors = _check_references(form, placement, form.template) | date_errors(form, placement, today)
     if errors:
         return SaveResult(Outcome.INVALID, errors=errors)
     content = content_of(form)
     digest = content_hash(content)
-    existing = find(visit_uuid)
+    if existing is LookUp:
+        existing = find(visit_uuid)
     if existing is not None:
         return _save_existing(existing, content, digest, user, today, clock, body)
     visit = Visit(
@@ -343,6 +369,7 @@ def save_visit(
         scheduled_visit_id=content["scheduled_visit_id"],
         addendum_of=find(content["addendum_of"]) if content["addendum_of"] else None,
         state=VisitState.COMPLETED,
+        signatures=[],  # a new visit has none: the answer need not ask the database
     )
     _apply(visit, content, clock, body)
     _stamp(visit, clock)
@@ -356,7 +383,7 @@ def save_visit(
         return _save_existing(find(visit_uuid), content, digest, user, today, clock, body)
     _log(AuditAction.CREATE, visit, user)
     _after_save(visit, user, today)
-    db.session.commit()
+    commit_keeping_loaded()  # the answer is made of the rows as just written
     return SaveResult(Outcome.CREATED, visit)
 
 
@@ -389,7 +416,7 @@ def _save_existing(
     _stamp(visit, clock)
     _log(AuditAction.UPDATE, visit, user)
     _after_save(visit, user, today)
-    db.session.commit()
+    commit_keeping_loaded()
     return SaveResult(Outcome.UPDATED, visit)
 
 
@@ -402,9 +429,7 @@ def _after_save(visit: Visit, user: User, today: date) -> None:
         sv.status = ScheduledVisitStatus.DONE
     if visit.next_visit_date is not None and placement.status in FOLLOWED_UP:
         placements.apply_next_visit_date(placement, visit.next_visit_date, done=sv)
-    db.session.flush()
-    db.session.refresh(placement)
-    placements.update_course_status(placement, user, today)
+    placements.update_course_status(placement, user, today, commit=False)
 
 
 # --- Signatures -----------------------------------------------------------------------------------
@@ -439,22 +464,57 @@ def missing_roles(visit: Visit) -> list[SignerRole]:
 def strokes_to_svg(strokes: list[dict], width: float, height: float) -> str:
     """An SVG drawing of signature_pad's point groups, made on the server from numbers only: the
     client's own SVG is never stored or rendered, so a signature cannot carry markup."""
-    paths = []
+    dots, lines = [], []
     for group in strokes:
         points = [(float(p["x"]), float(p["y"])) for p in group.get("points", [])]
         if not points:
             continue
         if len(points) == 1:
             x, y = points[0]
-            paths.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.5" fill="#14213d"/>')
+            dots.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.5" fill="#14213d"/>')
             continue
-        d = "M" + " L".join(f"{x:.1f} {y:.1f}" for x, y in points)
-        paths.append(f'<path d="{d}"/>')
+        lines.append("M" + " L".join(f"{x:.1f} {y:.1f}" for x, y in _simplified(points)))
+    # One path of all the strokes: each element is a drawing operation of its own in the PDF.
+    path = f'<path d="{" ".join(lines)}"/>' if lines else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="{width:.0f}" height="{height:.0f}"><g fill="none" stroke="#14213d" stroke-width="2.2" '
-        f'stroke-linecap="round" stroke-linejoin="round">{"".join(paths)}</g></svg>'
+        f'stroke-linecap="round" stroke-linejoin="round">{path}{"".join(dots)}</g></svg>'
     )
+
+
+SIMPLIFY_WITHIN = 0.5  # CSS pixels of the pad: a quarter of the pen's width, invisible in the drawing
+
+
+def _simplified(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The stroke's points without those that lie within SIMPLIFY_WITHIN of the line their neighbours
+    kept draw (Ramer-Douglas-Peucker): a pad samples a slow pen densely, and each point costs the PDF."""
+    if len(points) < 3:
+        return points
+    keep = [False] * len(points)
+    keep[0] = keep[-1] = True
+    spans = [(0, len(points) - 1)]
+    while spans:
+        first, last = spans.pop()
+        farthest, distance = None, SIMPLIFY_WITHIN
+        for i in range(first + 1, last):
+            d = _from_segment(points[i], points[first], points[last])
+            if d > distance:
+                farthest, distance = i, d
+        if farthest is not None:
+            keep[farthest] = True
+            spans += [(first, farthest), (farthest, last)]
+    return [point for point, kept in zip(points, keep, strict=True) if kept]
+
+
+def _from_segment(point: tuple[float, float], start: tuple[float, float], end: tuple[float, float]) -> float:
+    """How far a point lies from the segment start-end (not from its line: a pen that goes on past the
+    end and comes back drew that stretch)."""
+    (x, y), (x1, y1), (x2, y2) = point, start, end
+    dx, dy = x2 - x1, y2 - y1
+    squared = dx * dx + dy * dy
+    t = 0.0 if squared == 0 else max(0.0, min(1.0, ((x - x1) * dx + (y - y1) * dy) / squared))
+    return math.hypot(x - (x1 + t * dx), y - (y1 + t * dy))
 
 
 def _all_finite(value: Any) -> bool:

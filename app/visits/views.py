@@ -23,7 +23,7 @@ from app.visits.completion import (
     retry_summary,
     summary_state,
 )
-from app.visits.forms import ConsentForm, visit_form_class
+from app.visits.forms import ConsentForm, visit_form
 
 bp = Blueprint("visits", __name__, url_prefix="/besoeg")
 VARY = {"Vary": "HX-Request"}
@@ -46,7 +46,7 @@ def new() -> ResponseReturnValue:
     if sv is not None and sv.placement_id != placement.id:
         abort(404)
     template = services.current_template()
-    form = visit_form_class(template)(formdata=None, data=services.initial_data(placement, sv, template))
+    form = visit_form(template, formdata=None, data=services.initial_data(placement, sv, template))
     return render_template(
         "visits/form.html",
         form=form,
@@ -71,7 +71,7 @@ def edit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
         return _signed_by_everyone(visit)
     if visit.content_locked:
         return redirect(url_for("visits.withdraw_signatures", visit_uuid=visit.uuid), code=303)
-    form = visit_form_class(visit.template)(formdata=None, data=services.data_of(visit))
+    form = visit_form(visit.template, formdata=None, data=services.data_of(visit))
     return render_template(
         "visits/form.html",
         form=form,
@@ -112,7 +112,7 @@ def addendum(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     if not original.is_immutable:
         return redirect(url_for("visits.edit", visit_uuid=original.uuid), code=303)
     data = {**services.data_of(original), "addendum_of": str(original.uuid), "scheduled_visit_id": ""}
-    form = visit_form_class(original.template)(formdata=None, data=data)
+    form = visit_form(original.template, formdata=None, data=data)
     return render_template(
         "visits/form.html",
         form=form,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import AuditEvent, Visit
+from app.visits import forms
 from app.visits.forms import VisitFormBase
 from app.visits.services import body_digest
 from tests.factories import make_citizen, make_placement, make_user
@@ -133,3 +135,35 @@ def test_a_visit_stored_before_bodies_were_kept_is_answered_from_the_hash_after_
         second = client.put(f"/api/v1/visits/{key}", json=body)
     assert second.status_code == 200 and second.data == first.data
     assert not [s for s in seen if "checklist_items" in s] and len(seen) <= 8
+
+
+def test_a_new_visit_is_stored_in_a_bounded_number_of_statements(client, auth):
+    """Does a PUT of a new visit on a course with a long history run at most 12 SQL statements, read
+    none of the course's earlier visits but the one that reported hours last, and build the form's
+    class only once for a template?"""
+    _me, placement = course()
+    auth.login("mette")
+    body = payload(placement)
+    for _ in range(30):
+        assert client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body).status_code == 201
+    made_before = forms._form_class.cache_info().misses
+    with statements() as seen:
+        response = client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body)
+    assert response.status_code == 201
+    assert forms._form_class.cache_info().misses == made_before, "the form's class was built again"
+    visit_reads = [s for s in seen if s.lstrip().startswith("SELECT visits.")]
+    assert all("LIMIT" in s for s in visit_reads[1:]), "\n".join(visit_reads)
+    assert len(seen) <= 12, "\n".join(seen)
+
+
+def test_a_time_set_with_an_offset_is_held_in_utc_as_the_database_gives_it_back(app):
+    """A visit's time set with the device's UTC offset: does the row in memory hold it in UTC, the same
+    instant and the same text as the database gives back, so that an answer made from the row just
+    written equals a later one?"""
+    me, placement = course()
+    written = datetime(2026, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    visit = Visit(uuid=uuid.uuid4(), placement=placement, performed_by=me, performed_at=written)
+    assert visit.performed_at == written and visit.performed_at.tzinfo == UTC
+    assert visit.performed_at.isoformat() == "2026-06-01T10:00:00+00:00"
+    visit.completed_at = None  # nothing to convert
+    assert visit.completed_at is None

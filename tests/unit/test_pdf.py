@@ -269,6 +269,36 @@ def test_sealed_summary_validates_with_pyhanko(app):
     assert abs(result.signed_at - _now()) < timedelta(minutes=5)
 
 
+def _signed_attributes(pdf: bytes) -> list[tuple[str, bytes]]:
+    signer_info = _reader(pdf).embedded_signatures[0].signer_info
+    return [(a["type"].native, a["values"].dump()) for a in signer_info["signed_attrs"]]
+
+
+def test_the_seal_signs_the_attributes_pyhanko_would(app):
+    """The seal's signer encodes the attribute naming its certificate once: does the seal still sign the
+    same attributes, in the same order, as pyHanko's own signer does, with that one byte for byte?"""
+    from pyhanko.sign import fields, signers
+
+    pdf = render_summary(signed_visit(), "EV-TEST0008")
+    key = seal_key()
+    plain = signers.SimpleSigner(
+        signing_cert=key.signer.signing_cert,
+        signing_key=key.signer.signing_key,
+        cert_registry=key.signer.cert_registry,
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name="Segl", subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
+    )
+    theirs = outside_event_loop(
+        signers.PdfSigner(meta, signer=plain).sign_pdf, IncrementalPdfFileWriter(BytesIO(pdf))
+    ).getvalue()
+    ours = _signed_attributes(seal(pdf))
+    expected = _signed_attributes(theirs)
+    assert [kind for kind, _ in ours] == [kind for kind, _ in expected]
+    assert "signing_certificate_v2" in dict(ours)
+    assert dict(ours)["signing_certificate_v2"] == dict(expected)["signing_certificate_v2"]
+
+
 def test_development_seal_is_made_once_in_its_folder(app, tmp_path):
     """Without configured files, is a self-signed pair made in SEAL_DEV_DIR (instance/seal/ by default)
     and reused?"""

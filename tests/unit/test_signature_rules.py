@@ -9,13 +9,13 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.models import AuditAction, AuditEvent, SignerRole, VisitState
 from app.visits import services
-from app.visits.forms import formdata_from_json, visit_form_class
+from app.visits.forms import formdata_from_json, visit_form
 from tests.visit_helpers import STROKES, course, payload
 
 
 def _save(me, placement, key, **changes):
     template = services.current_template()
-    form = visit_form_class(template)(formdata=formdata_from_json(payload(placement, **changes)))
+    form = visit_form(template, formdata=formdata_from_json(payload(placement, **changes)))
     assert form.validate(), form.errors
     return services.save_visit(key, form, me, local_today())
 
