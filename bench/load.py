@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -160,6 +161,9 @@ def main() -> None:
                     paths=[f"/api/v1/visits/{k}/signatures/citizen" for k in keys],
                 ),
             }
+            # What the non-2xx answers were (gunicorn's access log): a benchmark row of errors is no figure.
+            statuses = re.findall(r'"(GET|PUT) (\S+?)(?:\?\S*)? HTTP/[\d.]+" (\d{3})', processes[0].log())
+            odd = Counter((m, _route(path), status) for m, path, status in statuses if status[0] != "2")
         finally:
             for process in processes:
                 process.stop()
@@ -173,6 +177,15 @@ def main() -> None:
             f"| {name} | {row['rps']:,.0f} | {share:.1f} % | {row['p50']:.1f} ms | {row['p95']:.1f} ms "
             f"| {row['errors']} |"
         )
+    if odd:
+        print("\nAnswers other than 2xx (gunicorn's access log, the preparation included):")
+        for (method, route, status), count in sorted(odd.items()):
+            print(f"  {count:6d} × {status} {method} {route}")
+
+
+def _route(path: str) -> str:
+    """A path with its UUIDs and ids as placeholders, to count answers by endpoint."""
+    return re.sub(r"/\d+", "/<id>", re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}", "<uuid>", path))
 
 
 def _payload(database_url: str) -> dict:
