@@ -81,6 +81,7 @@ def deployed(app, tmp_path):
     finally:
         app.static_folder = original
         pwa._built.cache_clear()
+        assets.forget()
 
 
 def test_a_changed_file_gets_a_new_url_and_the_old_one_is_cleanly_replaced(deployed):
@@ -94,6 +95,7 @@ def test_a_changed_file_gets_a_new_url_and_the_old_one_is_cleanly_replaced(deplo
 
     (folder / "js" / "app.js").write_text("// the next version\n")
     pwa._built.cache_clear()  # a new deploy is a new process
+    assets.forget()
     new_url = next(u for u in _linked(client.get("/login").text) if "/js/app." in u)
     assert new_url != old_url
     worker = client.get("/sw.js").text
@@ -106,6 +108,24 @@ def test_a_changed_file_gets_a_new_url_and_the_old_one_is_cleanly_replaced(deplo
     stale = client.get(old_url)
     assert stale.status_code == 200 and stale.data == b"// the next version\n"
     assert stale.headers["Cache-Control"] == "no-cache"
+
+
+def test_a_process_looks_a_file_up_once_unless_templates_are_reloaded(deployed):
+    """Does a running process keep linking the file it started with (a deploy is a new process, so a
+    page need not look at the disk for each of its links), while with templates reloaded on change
+    (debug) a changed file gets its new URL at once?"""
+    app, folder = deployed
+    client = app.test_client()
+    first = next(u for u in _linked(client.get("/login").text) if "/js/app." in u)
+    (folder / "js" / "app.js").write_text("// edited while running\n")
+    assert first in _linked(client.get("/login").text)
+    before = app.jinja_env.auto_reload
+    app.jinja_env.auto_reload = True  # what debug (or TEMPLATES_AUTO_RELOAD) sets
+    try:
+        reloaded = next(u for u in _linked(client.get("/login").text) if "/js/app." in u)
+    finally:
+        app.jinja_env.auto_reload = before
+    assert reloaded != first
 
 
 def test_fingerprints_follow_the_content():
