@@ -62,10 +62,11 @@ def record(
         user = current_user
     ip_address = request.remote_addr if has_request_context() else None
     now = utcnow()
+    user_id = user.id if user else None  # once: `current_user` is a proxy, dear for a 35-row page
     rows = [
         {
             "at": now,
-            "user_id": user.id if user else None,
+            "user_id": user_id,
             "citizen_id": citizen_id,
             "action": action,
             "object_type": object_type,

@@ -18,6 +18,7 @@ from app.caseload import services
 from app.caseload.forms import CitizenForm, CprForm, status_choices
 from app.contacts import services as contacts
 from app.core.timeutil import local_today, utcnow
+from app.core.urls import url_builder
 from app.extensions import db
 from app.models import AuditAction, CitizenStatus, Role, User
 from app.supervision.charts import hours_chart
@@ -77,6 +78,7 @@ def _pages_for_the_field(agenda: services.Agenda, courses: list) -> list[str]:
     page; then for each of the user's other followed-up courses (soonest next visit first) its course
     page, its citizen's page and the form of its next planned visit; last, each of those citizens' contact
     form, so that a call in the field can be recorded with no network."""
+    url_for = url_builder()
     urls: list[str] = [url_for("core.index"), url_for("core.device")]
     for item in [*agenda.today, *agenda.overdue, *agenda.upcoming]:
         urls.append(url_for("visits.new", forloeb=item.placement.id, planlagt=item.visit.id))

@@ -115,25 +115,25 @@ def fingerprinted_name(static_folder: str | Path, filename: str) -> str:
     return f"{stem}.{asset.fingerprint}.{ext}"
 
 
-# Each file's fingerprinted name as this process first saw it: a deploy is a new process, so the pages
-# need not look at the disk for every link (14 links a page, a stat each). Where templates are reloaded
-# when they change (debug), so are the fingerprints.
-_names: dict[tuple[str, str], str] = {}
+# Each file's URL as this process first made it: a deploy is a new process, so the pages need not look at
+# the disk for every link (14 links a page, a stat each), nor build the same URL again. Where templates
+# are reloaded when they change (debug), so are the fingerprints.
+_urls: dict[tuple[str, str, str | None], str] = {}
 
 
 def static_url(filename: str) -> str:
     """The URL of a static file for templates and the service worker: fingerprinted, cached for a year."""
     folder = str(current_app.static_folder)
-    name = None if current_app.jinja_env.auto_reload else _names.get((folder, filename))
-    if name is None:
-        name = fingerprinted_name(folder, filename)
-        _names[(folder, filename)] = name
-    return url_for("static", filename=name)
+    key = (folder, filename, request.script_root if request else None)
+    url = None if current_app.jinja_env.auto_reload else _urls.get(key)
+    if url is None:
+        url = _urls[key] = url_for("static", filename=fingerprinted_name(folder, filename))
+    return url
 
 
 def forget() -> None:
     """Look at the files again, as a new process does (tests that deploy new files)."""
-    _names.clear()
+    _urls.clear()
 
 
 def _resolve(static_folder: str, filename: str) -> tuple[Asset, bool]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -128,9 +130,20 @@ def rating_label(template: ChecklistTemplate, value: str | None) -> str:
     return next((o["label"] for o in template.rating_scale if o["value"] == value), value or "–")
 
 
-def _lookup(table: dict) -> object:
+def _lookup(table: dict) -> Callable[[object], str]:
+    """A label function for one table: each locale's words made once (they change only with the
+    catalogue, which a process loads once), not a catalogue look-up for every row of a page."""
+    by_locale: dict[str, dict] = {}
+
     def label(value: object) -> str:
-        return str(table.get(value, value))
+        locale = get_locale()
+        if locale is None:  # outside a request: no locale to keep the words under
+            return str(table.get(value, value))
+        words = by_locale.get(str(locale))
+        if words is None:
+            words = by_locale[str(locale)] = {key: str(text) for key, text in table.items()}
+        found = words.get(value)
+        return str(value) if found is None else found
 
     return label
 
