@@ -18,7 +18,23 @@ graceful_timeout = 20
 # A worker is replaced after this many requests (plus jitter), so slow leaks never build up.
 max_requests = 2000
 max_requests_jitter = 200
+# The app is loaded once, in the master, and each worker is a fork of it: a replaced worker serves at once
+# instead of importing the app again (2–3 s of CPU each on a 2-CPU machine; under load all workers reached
+# max_requests together and nothing was answered for seconds: issue 14's bench). It also shares the loaded
+# code's memory between workers. A code change needs a restart of the master (not only HUP).
+preload_app = True
 # Behind the reverse proxy that ends TLS; PROXY_COUNT tells the app how many proxies to trust.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 errorlog = "-"
+
+
+def post_fork(server, worker) -> None:
+    """A forked worker opens its own database connections: none made in the master may be shared (two
+    processes on one connection mix their statements). Redis clients reconnect after a fork by themselves."""
+    from app.extensions import db
+
+    application = server.app.wsgi()
+    with application.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
