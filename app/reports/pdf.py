@@ -253,6 +253,34 @@ def _stylesheet(path: str, mtime_ns: int) -> Any:
     return CSS(filename=path, url_fetcher=_fetcher())
 
 
+# WeasyPrint's user-agent stylesheet trimmed to the summary's elements (see the file for why).
+SUMMARY_UA_CSS = Path(__file__).with_name("summary_ua.css")
+
+
+@lru_cache(maxsize=2)
+def _summary_html_class(path: str, mtime_ns: int) -> type:
+    """weasyprint.HTML with the trimmed user-agent stylesheet, parsed once per version of the file.
+
+    `_ua_stylesheets` is the hook WeasyPrint's own tests override to swap the user-agent stylesheet;
+    tests/unit/test_pdf.py checks that the summary lays out the same with either sheet.
+    """
+    from weasyprint import CSS, HTML
+
+    user_agent = CSS(filename=path)
+
+    class SummaryHTML(HTML):
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            return [user_agent]
+
+    return SummaryHTML
+
+
+def summary_document(html: str) -> Any:
+    """The summary's HTML as a WeasyPrint document, with the trimmed user-agent stylesheet."""
+    html_class = _summary_html_class(str(SUMMARY_UA_CSS), SUMMARY_UA_CSS.stat().st_mtime_ns)
+    return html_class(string=html, url_fetcher=_fetcher())
+
+
 _thread_fonts = threading.local()
 
 
@@ -381,7 +409,7 @@ def _collector_paused() -> Iterator[None]:
 
 def render_summary(visit: Visit, reference: str) -> bytes:
     """The summary PDF: PDF/A-3b, A4, with visit.json attached (not yet sealed)."""
-    from weasyprint import HTML, Attachment
+    from weasyprint import Attachment
 
     with force_locale("da"):
         attachment = Attachment(
@@ -396,7 +424,7 @@ def render_summary(visit: Visit, reference: str) -> bytes:
     with warnings.catch_warnings(), _collector_paused():
         # WeasyPrint 70 leaves its sRGB profile file open for PDF/A (a ResourceWarning on every render).
         warnings.simplefilter("ignore", ResourceWarning)
-        html = HTML(string=summary_html(visit, reference), url_fetcher=_fetcher())
+        html = summary_document(summary_html(visit, reference))
         return html.write_pdf(
             stylesheets=[stylesheet],
             font_config=_font_config(),

@@ -39,7 +39,7 @@ from app.models import (
     Visit,
 )
 from app.reports import seal as seal_module
-from app.reports.pdf import render_summary, visit_data
+from app.reports.pdf import render_summary, summary_document, summary_html, visit_data
 from app.reports.seal import SealError, outside_event_loop, seal, seal_key, verify
 from app.reports.services import produce_document
 from app.visits.defaults import ensure_default_template
@@ -157,6 +157,48 @@ def test_summary_shows_the_trend_since_the_start(app):
     assert "Udvikling siden forløbets start" in text
     assert re.search(rf"{re.escape(earlier)}\s+3\s+16\s+13\b", text)  # 3 a week is 13 a month
     assert re.search(r"dette besøg\s+7,5\s+12\s+32,5", text)  # 7,5 a week: the goal of 30 a month is reached
+
+
+def _laid_out(document) -> list[tuple]:
+    """Every box of every page: its kind, element, place and size (where it has one), and the bookmarks."""
+    return [
+        (
+            [
+                (type(box).__name__, box.element_tag, *(_rounded(getattr(box, side)) for side in SIDES))
+                for box in page._page_box.descendants()
+            ],
+            page.bookmarks,
+        )
+        for page in document.pages
+    ]
+
+
+SIDES = ("position_x", "position_y", "width", "height")
+
+
+def _rounded(value):
+    return round(value, 3) if isinstance(value, float | int) else value
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_the_trimmed_user_agent_stylesheet_lays_the_summary_out_as_weasyprints_own(app, sparse):
+    """Does the summary, full or sparse, come out with every box in the same place and size, and the same
+    bookmarks, with the trimmed user-agent stylesheet (app/reports/summary_ua.css) as with WeasyPrint's?"""
+    from weasyprint import CSS, HTML
+
+    if sparse:
+        jf = make_user()
+        visit = make_visit(make_placement(make_citizen(jf)), jf, paid_hours_per_week=None, actions=[])
+    else:
+        visit = signed_visit(performed_at=_now())
+        make_visit(visit.placement, visit.performed_by, performed_at=_now() - timedelta(days=20))
+        db.session.refresh(visit.placement)
+    html = summary_html(visit, "EV-TEST0014")
+    stylesheets = [CSS(filename=Path(app.static_folder) / "css" / "print.css")]
+    ours = summary_document(html).render(stylesheets=stylesheets)
+    weasyprints = HTML(string=html).render(stylesheets=stylesheets)
+    assert len(ours.pages) == len(weasyprints.pages)
+    assert _laid_out(ours) == _laid_out(weasyprints)
 
 
 def test_pages_are_numbered_in_danish(app):
