@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import pikepdf
@@ -199,6 +200,32 @@ def test_the_trimmed_user_agent_stylesheet_lays_the_summary_out_as_weasyprints_o
     weasyprints = HTML(string=html).render(stylesheets=stylesheets)
     assert len(ours.pages) == len(weasyprints.pages)
     assert _laid_out(ours) == _laid_out(weasyprints)
+
+
+def test_the_summary_is_well_formed_xml_even_with_ampersands_and_angle_brackets(app, monkeypatch):
+    """Does the summary parse as XML (the fast path) when the municipality's name, in the margin boxes'
+    CSS, and a note hold "&" and "<", and does the PDF show them as written?"""
+    monkeypatch.setitem(app.config, "MUNICIPALITY_NAME", "Ærø & <Co> Kommune")
+    template = ensure_default_template()
+    visit = signed_visit(
+        answers={item.key: {"rating": "good", "note": "A & <b>B</b>"} for item in template.items}
+    )
+    ElementTree.fromstring(summary_html(visit, "EV-TEST0015"))
+    text = pdf_text(render_summary(visit, "EV-TEST0015"))
+    assert "Ærø & <Co> Kommune · EV-TEST0015" in text
+    assert "A & <b>B</b>" in text
+
+
+def test_a_note_that_xml_cannot_carry_still_renders(app):
+    """Does a note with a control character (which XML cannot carry, so the fast XML parse fails) still
+    render, through WeasyPrint's HTML parser, with its words?"""
+    template = ensure_default_template()
+    visit = signed_visit(
+        answers={item.key: {"rating": "good", "note": "Første\x0blinje"} for item in template.items}
+    )
+    with pytest.raises(ElementTree.ParseError):
+        ElementTree.fromstring(summary_html(visit, "EV-TEST0016"))
+    assert "Første" in pdf_text(render_summary(visit, "EV-TEST0016"))
 
 
 def test_pages_are_numbered_in_danish(app):
