@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import pikepdf
@@ -39,7 +40,7 @@ from app.models import (
     Visit,
 )
 from app.reports import seal as seal_module
-from app.reports.pdf import render_summary, visit_data
+from app.reports.pdf import render_summary, summary_document, summary_html, visit_data
 from app.reports.seal import SealError, outside_event_loop, seal, seal_key, verify
 from app.reports.services import produce_document
 from app.visits.defaults import ensure_default_template
@@ -157,6 +158,76 @@ def test_summary_shows_the_trend_since_the_start(app):
     assert "Udvikling siden forløbets start" in text
     assert re.search(rf"{re.escape(earlier)}\s+3\s+16\s+13\b", text)  # 3 a week is 13 a month
     assert re.search(r"dette besøg\s+7,5\s+12\s+32,5", text)  # 7,5 a week: the goal of 30 a month is reached
+
+
+def _laid_out(document) -> list[tuple]:
+    """Every box of every page: its kind, element, place and size (where it has one), and the bookmarks."""
+    return [
+        (
+            [
+                (type(box).__name__, box.element_tag, *(_rounded(getattr(box, side)) for side in SIDES))
+                for box in page._page_box.descendants()
+            ],
+            page.bookmarks,
+        )
+        for page in document.pages
+    ]
+
+
+SIDES = ("position_x", "position_y", "width", "height")
+
+
+def _rounded(value):
+    return round(value, 3) if isinstance(value, float | int) else value
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_the_summary_parsed_as_xml_with_the_trimmed_stylesheet_lays_out_as_weasyprints_own(app, sparse):
+    """Is the summary, full or sparse, well-formed XML, and does it come out with every box in the same place
+    and size, and the same bookmarks, when parsed as XML with the trimmed user-agent stylesheet
+    (app/reports/summary_ua.css) as when WeasyPrint parses it as HTML with its own?"""
+    from weasyprint import CSS, HTML
+
+    if sparse:
+        jf = make_user()
+        visit = make_visit(make_placement(make_citizen(jf)), jf, paid_hours_per_week=None, actions=[])
+    else:
+        visit = signed_visit(performed_at=_now())
+        make_visit(visit.placement, visit.performed_by, performed_at=_now() - timedelta(days=20))
+        db.session.refresh(visit.placement)
+    html = summary_html(visit, "EV-TEST0014")
+    ElementTree.fromstring(html)  # the fast path: well-formed XML, not the fallback to the HTML parser
+    stylesheets = [CSS(filename=Path(app.static_folder) / "css" / "print.css")]
+    ours = summary_document(html).render(stylesheets=stylesheets)
+    weasyprints = HTML(string=html).render(stylesheets=stylesheets)
+    assert len(ours.pages) == len(weasyprints.pages)
+    assert _laid_out(ours) == _laid_out(weasyprints)
+
+
+def test_the_summary_is_well_formed_xml_even_with_ampersands_and_angle_brackets(app, monkeypatch):
+    """Does the summary parse as XML (the fast path) when the municipality's name, in the margin boxes'
+    CSS, and a note hold "&" and "<", and does the PDF show them as written?"""
+    monkeypatch.setitem(app.config, "MUNICIPALITY_NAME", "Ærø & <Co> Kommune")
+    template = ensure_default_template()
+    visit = signed_visit(
+        answers={item.key: {"rating": "good", "note": "A & <b>B</b>"} for item in template.items}
+    )
+    ElementTree.fromstring(summary_html(visit, "EV-TEST0015"))
+    text = pdf_text(render_summary(visit, "EV-TEST0015"))
+    assert "Ærø & <Co> Kommune · EV-TEST0015" in text
+    assert "A & <b>B</b>" in text
+
+
+def test_a_note_that_xml_cannot_carry_still_renders(app):
+    """Does a note with a control character (which XML cannot carry, so the fast XML parse fails) still
+    render, through WeasyPrint's HTML parser, with its words?"""
+    template = ensure_default_template()
+    visit = signed_visit(
+        answers={item.key: {"rating": "good", "note": "Første\x0blinje"} for item in template.items}
+    )
+    with pytest.raises(ElementTree.ParseError):
+        ElementTree.fromstring(summary_html(visit, "EV-TEST0016"))
+    assert "Første" in pdf_text(render_summary(visit, "EV-TEST0016"))
 
 
 def test_pages_are_numbered_in_danish(app):
