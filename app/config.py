@@ -179,6 +179,9 @@ class Config:
     )
     SWEEP_SECONDS = _env_int("SWEEP_SECONDS", 60)
     JOB_GRACE_SECONDS = _env_int("JOB_GRACE_SECONDS", 600)
+    # How much a worker yields the CPU to web processes on the same machine (Unix nice, 0–19): making
+    # summaries is CPU work that can wait a moment; a page someone looks at cannot.
+    WORKER_NICE = _env_int("WORKER_NICE", 10)
     MUNICIPALITY_LOGO = os.environ.get("MUNICIPALITY_LOGO") or None
     AUDIT_RETENTION_DAYS = _env_int("AUDIT_RETENTION_DAYS", 365)
     CASELOAD_CAP = _env_int("CASELOAD_CAP", 35)
