@@ -118,14 +118,17 @@ def fingerprinted_name(static_folder: str | Path, filename: str) -> str:
 # Each file's URL as this process first made it: a deploy is a new process, so the pages need not look at
 # the disk for every link (14 links a page, a stat each), nor build the same URL again. Where templates
 # are reloaded when they change (debug), so are the fingerprints.
-_urls: dict[tuple[str, str, str | None], str] = {}
+_urls: dict[tuple[str, str, str], str] = {}
 
 
 def static_url(filename: str) -> str:
     """The URL of a static file for templates and the service worker: fingerprinted, cached for a year."""
     folder = str(current_app.static_folder)
-    key = (folder, filename, request.script_root if request else None)
-    url = None if current_app.jinja_env.auto_reload else _urls.get(key)
+    if not request or current_app.jinja_env.auto_reload:
+        # Outside a request the URL is absolute, made from the app's SERVER_NAME: not kept.
+        return url_for("static", filename=fingerprinted_name(folder, filename))
+    key = (folder, filename, request.script_root)
+    url = _urls.get(key)
     if url is None:
         url = _urls[key] = url_for("static", filename=fingerprinted_name(folder, filename))
     return url

@@ -82,6 +82,18 @@ def test_a_static_url_is_kept_per_script_root(app):
     assert plain.startswith("/static/js/app.") and prefixed == "/kommune" + plain
 
 
+def test_a_static_url_outside_a_request_follows_the_apps_server_name():
+    """Outside a request (a job rendering a page), is the absolute URL the one of the app in use, not one
+    kept from another app? (No `app` fixture: pytest-flask would hold a request open.)"""
+    from app import create_app
+    from tests.conftest import _config
+
+    one, two = (create_app({**_config(), "SERVER_NAME": name}) for name in ("localhost", "ev.kommune.dk"))
+    for app_, name in ((one, "localhost"), (two, "ev.kommune.dk"), (one, "localhost")):
+        with app_.app_context():
+            assert static_url("css/app.css").startswith(f"http://{name}/static/css/app.")
+
+
 @pytest.mark.parametrize("locale", ["da", "en"])
 def test_the_quick_gettext_gives_flask_babels_words(app, locale):
     """Do the filters' gettext and ngettext give Flask-Babel's words, in both languages, with and
