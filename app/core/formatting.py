@@ -228,7 +228,7 @@ def _template_ngettext(translate: Callable[[str, str, int], str]) -> Callable[..
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    # The templates' gettext(), ngettext() and their p-forms, as Flask-Babel installs them, through the faster
+    # The templates' _(), ngettext() and their p-forms, as Flask-Babel installs them, through the faster
     # look-up above.
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
