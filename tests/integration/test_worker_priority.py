@@ -8,20 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import worker
+from tests.servers import app_env, worker
 
 
 @pytest.mark.parametrize("nice,expected", [(None, 10), ("0", 0), ("25", 19)])
 def test_a_worker_runs_at_the_configured_lower_priority(tmp_path: Path, nice, expected):
     """Does `flask worker` lower its own CPU priority below its parent's by WORKER_NICE (10 by default, 0
     to keep it, at most 19)?"""
-    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "WORKER_NICE")}
-    env.update(
-        FLASK_APP="app:create_app",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'app.db'}",
-        TASK_QUEUE_URL=f"sqlite:///{tmp_path / 'queue.db'}",
-        SECRET_KEY="worker-priority-test-0123456789abcdef",
-    )
+    env = app_env(f"sqlite:///{tmp_path / 'app.db'}", "", TASK_QUEUE_URL=f"sqlite:///{tmp_path / 'queue.db'}")
+    env.pop("WORKER_NICE", None)
     if nice is not None:
         env["WORKER_NICE"] = nice
     process = worker("worker", env, tmp_path).start()
