@@ -38,3 +38,18 @@ def post_fork(server, worker) -> None:
     with application.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
+
+
+def when_ready(server) -> None:
+    """In the master, after the app is loaded and before any worker is forked: the templates compiled
+    once here are every worker's (app/core/warmup.py). Then everything loaded so far is moved out of the
+    garbage collector's sight (gc.freeze, as Python's documentation advises before fork): the workers'
+    collections no longer walk the app's tens of thousands of long-lived objects on every pass, nor
+    write to their pages, which the workers share with the master until written."""
+    import gc
+
+    from app.core.warmup import compile_templates
+
+    compile_templates(server.app.wsgi())
+    gc.collect()
+    gc.freeze()

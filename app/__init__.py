@@ -36,7 +36,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         check()
 
     from app import cli, extensions, jobs
-    from app.core import assets, errors, formatting, labels, pool, security, urls  # noqa: F401 (pool: its events)
+    from app.core import assets, errors, formatting, labels, memo, pool, security, urls  # noqa: F401 (pool: its events)
 
     extensions.db.init_app(app)
     # Batch mode lets Alembic alter tables on SQLite too (it copies the table).
@@ -54,6 +54,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     assets.init_app(app)
     formatting.init_app(app)
     urls.init_app(app)
+    memo.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     labels.init_app(app)

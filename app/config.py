@@ -223,6 +223,9 @@ class Config:
     # "Forbered dagen" keeps at most this many pages of the jobformidler's own courses on the device
     # (a page is some 20–60 kB; 150 pages stay well under 10 MB).
     FIELD_PAGES_MAX = _env_int("FIELD_PAGES_MAX", 150)
+    # Each server process keeps this many renderings of the home page's agenda and caseload rows, used
+    # again while the data read for them are equal (app/core/memo.py; some 5-20 kB each; 0 keeps none).
+    RENDER_MEMO_SIZE = _env_int("RENDER_MEMO_SIZE", 256)
 
     # Rate limits per client address on the endpoints that take guesses or uploads from anyone
     # (Flask-Limiter). In memory by default, which counts per server process; with several processes

@@ -26,6 +26,19 @@ def shown_and_logged(
     would cost more than the page.
     """
     body = render_template(template, **context)
+    logged(citizen_ids, object_type=object_type, action=action, purpose=purpose, search_term=search_term)
+    return body
+
+
+def logged(
+    citizen_ids: list[int],
+    *,
+    object_type: str,
+    action: AuditAction = AuditAction.READ,
+    purpose: str = "review",
+    search_term: str | None = None,
+) -> None:
+    """Log the use of citizens' data by a page just made (as `shown_and_logged`), and commit."""
     audit.record(
         action,
         purpose,
@@ -35,4 +48,3 @@ def shown_and_logged(
     )
     # The page is made and the request ends: the rows it read stay loaded for the response's hooks.
     commit_keeping_loaded()
-    return body

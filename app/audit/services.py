@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
 from app.models import AuditAction, AuditEvent, Team, User
@@ -63,26 +64,42 @@ def record(
     ip_address = request.remote_addr if has_request_context() else None
     now = utcnow()
     user_id = user.id if user else None  # once: `current_user` is a proxy, dear for a 35-row page
-    rows = [
-        {
-            "at": now,
-            "user_id": user_id,
-            "citizen_id": citizen_id,
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "purpose": purpose,
-            "search_term": search_term[:200] if search_term else None,
-            "ip_address": ip_address,
-        }
-        for citizen_id in citizen_ids
-    ]
+    values = {
+        "at": now,
+        "user_id": user_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "purpose": purpose,
+        "search_term": search_term[:200] if search_term else None,
+        "ip_address": ip_address,
+    }
+    ids = list(citizen_ids)
+    if not ids:
+        return
     # One statement for all of a page's rows (a list of 35 citizens is one INSERT, not 35), in the
     # caller's transaction: its commit stores them with its own change.
-    if rows:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_INSERT_FOR_EACH_CITIZEN, {**values, "citizen_ids": ids})
+    else:
         # The table's own INSERT (Core), not the ORM's bulk path: no objects are made for the rows, and
         # several rows go in one statement.
-        db.session.execute(sa.insert(AuditEvent.__table__), rows)
+        db.session.execute(_INSERT, [{**values, "citizen_id": citizen_id} for citizen_id in ids])
+
+
+def _insert_for_each_citizen() -> sa.Insert:
+    """PostgreSQL's INSERT … SELECT whose rows the database makes from an array of the citizens' ids, one
+    row for each: one statement with nine parameters, whatever the number of citizens. A page of 12
+    citizens as 12 rows of parameters was a quarter of the home page's cost, the database's and ours."""
+    table = AuditEvent.__table__
+    columns = ["at", "user_id", "action", "object_type", "object_id", "purpose", "search_term", "ip_address"]
+    values = [sa.bindparam(name, type_=table.c[name].type) for name in columns]
+    each = sa.func.unnest(sa.bindparam("citizen_ids", type_=postgresql.ARRAY(sa.Integer)))
+    return sa.insert(table).from_select([*columns, "citizen_id"], sa.select(*values, each))
+
+
+_INSERT = sa.insert(AuditEvent.__table__)
+_INSERT_FOR_EACH_CITIZEN = _insert_for_each_citizen()
 
 
 def record_account_change(action: AuditAction, subject: User | Team, by: User | None = None) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import abort
@@ -18,7 +19,9 @@ from app.models import (
     AuditAction,
     Citizen,
     CitizenStatus,
+    Company,
     Placement,
+    PlacementKind,
     PlacementStatus,
     Role,
     ScheduledVisit,
@@ -63,10 +66,9 @@ def get_citizen(user: User, citizen_id: int, purpose: str) -> Citizen:
     return citizen
 
 
-@dataclass
-class CaseloadRow:
-    citizen: Citizen
-    placement: Placement | None
+class CaseloadRow(NamedTuple):
+    citizen: Citizen | CitizenView
+    placement: Placement | CourseView | None
     next_visit: date | None
     last_visit: date | None
 
@@ -138,8 +140,13 @@ def _rows(
 
 def current_placement(citizen: Citizen) -> Placement | None:
     """The open course if there is one, else the latest."""
-    open_ = [p for p in citizen.placements if p.status in (PlacementStatus.PLANNED, PlacementStatus.ACTIVE)]
-    candidates = open_ or citizen.placements
+    return _current(citizen.placements)
+
+
+def _current(placements: Sequence[Placement] | Sequence[CourseView]):
+    """Of a citizen's courses, newest first: the open one if there is one, else the latest."""
+    open_ = [p for p in placements if p.status in (PlacementStatus.PLANNED, PlacementStatus.ACTIVE)]
+    candidates = open_ or placements
     return max(candidates, key=lambda p: p.start_date) if candidates else None
 
 
@@ -154,50 +161,170 @@ def caseload_counts(user_ids: list[int]) -> dict[int, int]:
     )
 
 
-@dataclass
-class AgendaItem:
-    visit: ScheduledVisit
-    citizen: Citizen
-    placement: Placement
+class AgendaItem(NamedTuple):
+    visit: PlannedVisitView
+    citizen: CitizenView
+    placement: CourseView
     last_visit: date | None
 
 
-@dataclass
-class Agenda:
-    today: list[AgendaItem]
-    overdue: list[AgendaItem]
-    upcoming: list[AgendaItem]  # the next 7 days after today
+class Agenda(NamedTuple):
+    today: tuple[AgendaItem, ...]
+    overdue: tuple[AgendaItem, ...]
+    upcoming: tuple[AgendaItem, ...]  # the next 7 days after today
 
     @property
     def citizen_ids(self) -> list[int]:
         return sorted({i.citizen.id for i in self.today + self.overdue + self.upcoming})
 
 
-@dataclass
-class Day:
+# --- The home page's rows: plain values read in two statements, not ORM objects --------------------
+# The page is the one a jobformidler opens most; loading it as rows of values, not as mapped objects with
+# their identity map and relationships, halves its cost. The values are named tuples (immutable, hashed
+# and compared in C), so that a rendering of them can be kept and used again while they are equal (see
+# app.core.memo).
+
+
+class CitizenView(NamedTuple):
+    id: int
+    first_name: str
+    last_name: str
+    status: CitizenStatus
+
+    full_name = Citizen.full_name
+
+
+class CompanyView(NamedTuple):
+    name: str
+
+
+class WorkplaceView(NamedTuple):
+    address: str
+    postcode: str
+    city: str
+    company: CompanyView
+
+    full_address = Workplace.full_address
+
+
+class CourseView(NamedTuple):
+    id: int
+    citizen_id: int
+    kind: PlacementKind
+    status: PlacementStatus
+    start_date: date
+    workplace: WorkplaceView
+
+
+class PlannedVisitView(NamedTuple):
+    id: int
+    placement_id: int
+    due_date: date
+    label: str | None
+
+
+class Day(NamedTuple):
     """The jobformidler's home page: the caseload's rows, the agenda and the followed-up courses with
     their next planned visits (what "Forbered dagen" keeps for the field)."""
 
-    rows: list[CaseloadRow]
+    rows: tuple[CaseloadRow, ...]
     agenda: Agenda
-    courses: list[tuple[Placement, ScheduledVisit | None]]
+    courses: tuple[tuple[CourseView, PlannedVisitView | None], ...]
+
+
+_OWN_COURSES = (
+    sa.select(Placement.id)
+    .join(Citizen, Placement.citizen_id == Citizen.id)
+    .where(Citizen.jobformidler_id == sa.bindparam("user_id"))
+)
+# A course's last visit: one step into the visits' (placement_id, performed_at) index.
+_LAST_VISIT = (
+    sa.select(sa.func.max(Visit.performed_at))
+    .where(Visit.placement_id == Placement.id)
+    .correlate(Placement)
+    .scalar_subquery()
+)
+# Each citizen of the user with each of their courses (none: one row of NULLs), its workplace and company
+# and its last visit; placements newest first, as Citizen.placements orders them.
+_CITIZENS_AND_COURSES = (
+    sa.select(
+        Citizen.id,
+        Citizen.first_name,
+        Citizen.last_name,
+        Citizen.status,
+        Placement.id,
+        Placement.kind,
+        Placement.status,
+        Placement.start_date,
+        _LAST_VISIT,
+        Workplace.address,
+        Workplace.postcode,
+        Workplace.city,
+        Company.name,
+    )
+    .outerjoin(Placement, Placement.citizen_id == Citizen.id)
+    .outerjoin(Workplace, Placement.workplace_id == Workplace.id)
+    .outerjoin(Company, Workplace.company_id == Company.id)
+    .where(Citizen.jobformidler_id == sa.bindparam("user_id"))
+    .order_by(Citizen.first_name, Citizen.last_name, Citizen.id, Placement.start_date.desc(), Placement.id)
+)
+_RANK = (
+    sa.func.row_number()
+    .over(partition_by=ScheduledVisit.placement_id, order_by=(ScheduledVisit.due_date, ScheduledVisit.id))
+    .label("rank")
+)
+_RANKED = (
+    sa.select(ScheduledVisit.id, _RANK)
+    .where(
+        ScheduledVisit.placement_id.in_(_OWN_COURSES), ScheduledVisit.status == ScheduledVisitStatus.PLANNED
+    )
+    .subquery()
+)
+# The courses' planned visits that are each course's next one or due by the horizon, in due order.
+_PLANNED_THAT_MATTER = (
+    sa.select(ScheduledVisit.id, ScheduledVisit.placement_id, ScheduledVisit.due_date, ScheduledVisit.label)
+    .join(_RANKED, _RANKED.c.id == ScheduledVisit.id)
+    .where(sa.or_(_RANKED.c.rank == 1, ScheduledVisit.due_date <= sa.bindparam("horizon")))
+    .order_by(ScheduledVisit.due_date, ScheduledVisit.id)
+)
 
 
 def day(user: User, today: date, days_ahead: int = 7) -> Day:
-    """The user's own caseload as the home page shows it, in four statements whatever its size: the
-    citizens, their courses with workplaces and companies, the planned visits that matter (each course's
-    next one, and every one due by `days_ahead` days from today), and each citizen's last visit. Not
-    logged: the caller logs the page it renders them in."""
-    citizens = db.session.scalars(
-        sa.select(Citizen)
-        .where(Citizen.jobformidler_id == user.id)
-        .order_by(Citizen.first_name, Citizen.last_name)
-        .options(WITH_COURSES)
-    ).all()
-    placements = {p.id: p for c in citizens for p in c.placements}
+    """The user's own caseload as the home page shows it, in two statements whatever its size: the
+    citizens with their courses, workplaces, companies and last visits; and the planned visits that
+    matter (each course's next one, and every one due by `days_ahead` days from today). Not logged: the
+    caller logs the page it renders them in."""
+    citizens: dict[int, CitizenView] = {}
+    courses_of: dict[int, list[CourseView]] = {}
+    last: dict[int, date | None] = {}
+    placements: dict[int, CourseView] = {}
+    for row in db.session.execute(_CITIZENS_AND_COURSES, {"user_id": user.id}):
+        (citizen_id, first, family, status, course_id, kind, course_status, start, last_at, *where) = row
+        if citizen_id not in citizens:
+            citizens[citizen_id] = CitizenView(citizen_id, first, family, status)
+            courses_of[citizen_id] = []
+            last[citizen_id] = None
+        visited = local_date(last_at)
+        if visited is not None and (last[citizen_id] is None or visited > last[citizen_id]):
+            last[citizen_id] = visited
+        if course_id is not None:
+            address, postcode, city, company = where
+            course = CourseView(
+                course_id,
+                citizen_id,
+                kind,
+                course_status,
+                start,
+                WorkplaceView(address, postcode, city, CompanyView(company)),
+            )
+            courses_of[citizen_id].append(course)
+            placements[course_id] = course
     horizon = today + timedelta(days=days_ahead)
-    planned = _planned_visits_that_matter(list(placements), horizon)
-    next_of_course: dict[int, ScheduledVisit] = {}
+    planned = [
+        PlannedVisitView(*row)
+        for row in db.session.execute(_PLANNED_THAT_MATTER, {"user_id": user.id, "horizon": horizon})
+    ]
+    next_of_course: dict[int, PlannedVisitView] = {}
     for sv in planned:  # in due order
         next_of_course.setdefault(sv.placement_id, sv)
     next_visits: dict[int, date] = {}
@@ -205,49 +332,25 @@ def day(user: User, today: date, days_ahead: int = 7) -> Day:
         citizen_id = placements[sv.placement_id].citizen_id
         if citizen_id not in next_visits or sv.due_date < next_visits[citizen_id]:
             next_visits[citizen_id] = sv.due_date
-    last = _last_visits([c.id for c in citizens])
     followed = {pid: p for pid, p in placements.items() if p.status in FOLLOWED_UP}
     due = [sv for sv in planned if sv.due_date <= horizon and sv.placement_id in followed]
-    due.sort(key=lambda sv: (sv.due_date, followed[sv.placement_id].citizen.first_name))
+    due.sort(key=lambda sv: (sv.due_date, citizens[followed[sv.placement_id].citizen_id].first_name))
     items = []
     for sv in due:
         placement = followed[sv.placement_id]
-        items.append(AgendaItem(sv, placement.citizen, placement, last.get(placement.citizen_id)))
+        items.append(AgendaItem(sv, citizens[placement.citizen_id], placement, last[placement.citizen_id]))
     agenda = Agenda(
-        today=[i for i in items if i.visit.due_date == today],
-        overdue=[i for i in items if i.visit.due_date < today],
-        upcoming=[i for i in items if i.visit.due_date > today],
+        today=tuple(i for i in items if i.visit.due_date == today),
+        overdue=tuple(i for i in items if i.visit.due_date < today),
+        upcoming=tuple(i for i in items if i.visit.due_date > today),
     )
     courses = [(p, next_of_course.get(p.id)) for _, p in sorted(followed.items())]
     courses.sort(key=lambda c: (c[1] is None, c[1].due_date if c[1] else date.max, c[0].id))  # soonest first
-    return Day(_rows(citizens, next_visits, last), agenda, courses)
-
-
-def _planned_visits_that_matter(placement_ids: list[int], horizon: date) -> list[ScheduledVisit]:
-    """The courses' planned visits that are each course's next one or due by `horizon`, in due order."""
-    if not placement_ids:
-        return []
-    rank = (
-        sa.func.row_number()
-        .over(partition_by=ScheduledVisit.placement_id, order_by=(ScheduledVisit.due_date, ScheduledVisit.id))
-        .label("rank")
+    rows = tuple(
+        CaseloadRow(c, _current(courses_of[c.id]), next_visits.get(c.id), last[c.id])
+        for c in citizens.values()
     )
-    ranked = (
-        sa.select(ScheduledVisit.id, rank)
-        .where(
-            ScheduledVisit.placement_id.in_(placement_ids),
-            ScheduledVisit.status == ScheduledVisitStatus.PLANNED,
-        )
-        .subquery()
-    )
-    return list(
-        db.session.scalars(
-            sa.select(ScheduledVisit)
-            .join(ranked, ranked.c.id == ScheduledVisit.id)
-            .where(sa.or_(ranked.c.rank == 1, ScheduledVisit.due_date <= horizon))
-            .order_by(ScheduledVisit.due_date, ScheduledVisit.id)
-        )
-    )
+    return Day(rows, agenda, tuple(courses))
 
 
 def _last_visits(citizen_ids: list[int]) -> dict[int, date | None]:

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from app.admin import services as admin
 from app.admin.forms import MoveCitizensForm, apply_error
 from app.audit import services as audit
-from app.audit.pages import shown_and_logged
+from app.audit.pages import logged, shown_and_logged
 from app.auth.access import role_required
 from app.caseload import services
 from app.caseload.forms import CitizenForm, CprForm, status_choices
 from app.contacts import services as contacts
+from app.core import memo
 from app.core.timeutil import local_today, utcnow
 from app.core.urls import url_builder
 from app.extensions import db
@@ -45,32 +50,47 @@ def _status_filter() -> CitizenStatus | None:
 def home() -> ResponseReturnValue:
     """The jobformidler's first screen: today's, overdue and coming visits, then the caseload."""
     today = local_today()
-    # Both parts are logged together after rendering, in one statement: a commit before the render
-    # would expire every row loaded and reload them one by one (issue 14: 86 queries a page).
     day = services.day(current_user, today)
-    rows, agenda = day.rows, day.agenda
+    # The agenda and the caseload rows are made from the values just read, or are an equal rendering
+    # made before (app.core.memo). Logged after rendering, in one statement for all the citizens shown.
+    agenda = partial(memo.rendered, HOME_FRAGMENTS["agenda"], agenda=day.agenda, today=today)
+    rows = partial(memo.rendered, HOME_FRAGMENTS["caseload-rows"], rows=day.rows, today=today, search="")
+    # The caseload lists every citizen the agenda can name, and a waiting contact's citizen is on it.
+    caseload_ids = [row.citizen.id for row in day.rows]
+    target = request.htmx.target if request.htmx else None
+    limit = current_app.config["FIELD_PAGES_MAX"]
+    if target in HOME_FRAGMENTS:
+        body = agenda() if target == "agenda" else rows()
+        logged(day.agenda.citizen_ids if target == "agenda" else caseload_ids, **HOME_LOG)
+        return body, VARY
     context = {
         "waiting": contacts.waiting_for_answer(current_user),
         "now": utcnow(),
-        "agenda": agenda,
-        "prepare_urls": _pages_for_the_field(agenda, day.courses),
-        "prepare_limit": current_app.config["FIELD_PAGES_MAX"],
-        "rows": rows,
-        "search": "",
-        "status": "",
+        "agenda_html": agenda(),
+        "rows_html": rows(),
+        "prepare_urls": memo.remembered(
+            "prepare_urls", _pages_for_the_field_json, agenda=day.agenda, courses=day.courses, limit=limit
+        ),
+        "prepare_limit": limit,
         "today": today,
     }
-    fragment = HOME_FRAGMENTS.get(request.htmx.target or "") if request.htmx else None
-    # The caseload lists every citizen the agenda can name.
-    agenda_only = fragment == HOME_FRAGMENTS["agenda"]
-    shown = agenda.citizen_ids if agenda_only else [row.citizen.id for row in rows]
-    # A waiting contact's citizen is on the caseload, so the caseload's events cover the list's reads.
-    template = fragment or "caseload/home.html"
-    body = shown_and_logged(template, context, citizen_ids=shown, object_type="caseload", purpose="caseload")
-    return body, VARY
+    return shown_and_logged("caseload/home.html", context, citizen_ids=caseload_ids, **HOME_LOG), VARY
 
 
-def _pages_for_the_field(agenda: services.Agenda, courses: list) -> list[str]:
+HOME_LOG = {"object_type": "caseload", "purpose": "caseload"}
+
+
+def _pages_for_the_field_json(agenda: services.Agenda, courses: tuple, limit: int) -> Markup:
+    """`_pages_for_the_field` as the home page's data-urls attribute holds it (JSON, safe in HTML)."""
+    policies = current_app.jinja_env.policies  # as the templates' `tojson` filter writes it
+    return htmlsafe_json_dumps(
+        _pages_for_the_field(agenda, courses, limit),
+        dumps=policies["json.dumps_function"],
+        **policies["json.dumps_kwargs"],
+    )
+
+
+def _pages_for_the_field(agenda: services.Agenda, courses: tuple, limit: int) -> list[str]:
     """What "Forbered dagen" keeps on the device, most needed first and at most FIELD_PAGES_MAX pages:
     the home page itself (the app opens on it offline: the browser may not have kept it, when the page
     loaded before the service worker took control) and the page that shows what waits on the device;
@@ -92,7 +112,7 @@ def _pages_for_the_field(agenda: services.Agenda, courses: list) -> list[str]:
     citizen_ids = [item.placement.citizen_id for item in [*agenda.today, *agenda.overdue, *agenda.upcoming]]
     citizen_ids += [placement.citizen_id for placement, _ in courses]
     urls += [url_for("contacts.new", citizen_id=citizen_id) for citizen_id in dict.fromkeys(citizen_ids)]
-    return list(dict.fromkeys(urls))[: current_app.config["FIELD_PAGES_MAX"]]
+    return list(dict.fromkeys(urls))[:limit]
 
 
 @bp.route("/borgere")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.audit import services as audit
-from app.caseload.services import visible_citizens
+from app.caseload.services import CitizenView, visible_citizens
 from app.core.timeutil import DEFAULT_ZONE, local_date, utcnow, zone
 from app.extensions import db
 from app.models import (
@@ -321,22 +321,51 @@ def answer(contact: Contact, user: User, note: str | None, at: datetime | None =
     return True
 
 
-def waiting_for_answer(user: User) -> list[Contact]:
+class WaitingContact(NamedTuple):
+    """A contact on the home page's "Venter på svar", as plain values (the home page reads them on
+    every opening; see app.caseload.services.CitizenView)."""
+
+    id: int
+    uuid: uuid_lib.UUID
+    citizen_id: int
+    channel: ContactChannel
+    came_in_at: datetime
+    about: str
+    answer_due_at: datetime | None
+    citizen: CitizenView
+
+
+_WAITING = (
+    sa.select(
+        Contact.id,
+        Contact.uuid,
+        Contact.citizen_id,
+        Contact.channel,
+        Contact.came_in_at,
+        Contact.about,
+        Contact.answer_due_at,
+        Citizen.id,
+        Citizen.first_name,
+        Citizen.last_name,
+        Citizen.status,
+    )
+    .join(Citizen, Contact.citizen_id == Citizen.id)
+    .where(
+        Citizen.jobformidler_id == sa.bindparam("user_id"),
+        Contact.needs_answer.is_(True),
+        Contact.answered_at.is_(None),
+    )
+    .order_by(Contact.answer_due_at, Contact.id)
+)
+
+
+def waiting_for_answer(user: User) -> list[WaitingContact]:
     """The user's own caseload's contacts that wait for an answer, the earliest deadline (the most
     overdue) first. One query; the caller logs the read with the page's other rows."""
-    return list(
-        db.session.scalars(
-            sa.select(Contact)
-            .join(Citizen, Contact.citizen_id == Citizen.id)
-            .where(
-                Citizen.jobformidler_id == user.id,
-                Contact.needs_answer.is_(True),
-                Contact.answered_at.is_(None),
-            )
-            .options(sa.orm.contains_eager(Contact.citizen))
-            .order_by(Contact.answer_due_at, Contact.id)
-        )
-    )
+    return [
+        WaitingContact(*row[:7], citizen=CitizenView(*row[7:]))
+        for row in db.session.execute(_WAITING, {"user_id": user.id})
+    ]
 
 
 def contacts_of(citizen: Citizen) -> list[Contact]:

@@ -59,11 +59,14 @@ class SignerRole(enum.StrEnum):
 
 class Visit(db.Model):
     __tablename__ = "visits"
+    # A course's visits by time: its last visit (the home page's "Seneste besøg" for every citizen) is
+    # one step into this index, not a read of the course's whole history; it serves the foreign key too.
+    __table_args__ = (sa.Index("ix_visits_placement_performed", "placement_id", "performed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Made on the device when the visit is opened: the idempotency key of the sync API.
     uuid: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
-    placement_id: Mapped[int] = mapped_column(sa.ForeignKey("placements.id"), index=True)
+    placement_id: Mapped[int] = mapped_column(sa.ForeignKey("placements.id"))
     scheduled_visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("scheduled_visits.id"), index=True)
     template_id: Mapped[int] = mapped_column(sa.ForeignKey("checklist_templates.id"))
     performed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)

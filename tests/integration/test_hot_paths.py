@@ -12,8 +12,9 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
+from app.audit import services as audit
 from app.extensions import db
-from app.models import AuditEvent, Visit
+from app.models import AuditAction, AuditEvent, Visit
 from app.visits import forms
 from app.visits.forms import VisitFormBase
 from app.visits.services import body_digest
@@ -167,3 +168,42 @@ def test_a_time_set_with_an_offset_is_held_in_utc_as_the_database_gives_it_back(
     assert visit.performed_at.isoformat() == "2026-06-01T10:00:00+00:00"
     visit.completed_at = None  # nothing to convert
     assert visit.completed_at is None
+
+
+def test_the_access_log_writes_a_row_for_each_citizen_in_one_statement(app):
+    """Does one record() of three citizens (one of them no citizen) write three rows with the same time,
+    user, action, purpose, search and address, in one INSERT (on PostgreSQL, rows made by the database
+    from an array of ids), and a record() of none write nothing?"""
+    user = make_user(username="revisor")
+    user_id = user.id
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.1.2.3"}):
+        with statements() as seen:
+            audit.record(
+                AuditAction.SEARCH,
+                "caseload",
+                citizen_ids=[5, 7, None],
+                object_type="caseload",
+                search_term="Ali",
+                user=user,
+            )
+        audit.record(AuditAction.READ, "caseload", citizen_ids=[], user=user)
+        db.session.commit()
+    assert (
+        len([s for s in seen if s.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS")]) == len(seen) == 1
+    )
+    rows = db.session.execute(
+        sa.select(
+            AuditEvent.citizen_id,
+            AuditEvent.at,
+            AuditEvent.user_id,
+            AuditEvent.action,
+            AuditEvent.purpose,
+            AuditEvent.object_type,
+            AuditEvent.search_term,
+            AuditEvent.ip_address,
+        ).order_by(AuditEvent.id)
+    ).all()
+    assert [row[0] for row in rows] == [5, 7, None]
+    assert {row[1:] for row in rows} == {
+        (rows[0].at, user_id, AuditAction.SEARCH, "caseload", "caseload", "Ali", "10.1.2.3")
+    }

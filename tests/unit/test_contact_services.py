@@ -106,7 +106,11 @@ def test_waiting_list_is_the_users_own_overdue_first(app):
     newer = make_citizen_contact(citizen, me, came_in_at=utcnow() - timedelta(hours=1))
     older = make_citizen_contact(citizen, me, came_in_at=utcnow() - timedelta(days=5))
     make_citizen_contact(make_citizen(other), other)
-    assert services.waiting_for_answer(me) == [older, newer]
+    waiting = services.waiting_for_answer(me)
+    assert [(c.id, c.uuid, c.citizen.full_name) for c in waiting] == [
+        (older.id, older.uuid, citizen.full_name),
+        (newer.id, newer.uuid, citizen.full_name),
+    ]
     assert services.time_left(older, utcnow()) < timedelta(0) < services.time_left(newer, utcnow())
 
 
