@@ -59,9 +59,6 @@ class SignerRole(enum.StrEnum):
 
 class Visit(db.Model):
     __tablename__ = "visits"
-    # A course's visits by time: its last visit (the home page's "Seneste besøg" for every citizen) is
-    # one step into this index, not a read of the course's whole history; it serves the foreign key too.
-    __table_args__ = (sa.Index("ix_visits_placement_performed", "placement_id", "performed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Made on the device when the visit is opened: the idempotency key of the sync API.
@@ -139,6 +136,12 @@ class Visit(db.Model):
         """Someone has signed what the visit says: it cannot change under that signature. Before the
         last signature, the jobformidler can withdraw the signatures given so far and change it."""
         return self.is_immutable or bool(self.signatures)
+
+
+# A course's visits in their one order (Visit.chronological): a course's last visit, and its last visit
+# that reported hours, are one step into this index, however many visits share a time; the home page's
+# "Seneste besøg" for every citizen reads its first two columns. It serves the foreign key too.
+sa.Index("ix_visits_placement_chronological", Visit.placement_id, *Visit.chronological())
 
 
 class Signature(db.Model):

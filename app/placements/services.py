@@ -4,9 +4,9 @@ agreement with a history, moving, adding and cancelling visits, and the course's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import abort
@@ -27,6 +27,7 @@ from app.models import (
     Placement,
     PlacementKind,
     PlacementStatus,
+    Role,
     ScheduledVisit,
     ScheduledVisitStatus,
     User,
@@ -60,12 +61,16 @@ AGREEMENT_FIELDS = (
 
 
 def _log(action: AuditAction, placement: Placement, user: User, purpose: str = "placement") -> None:
+    _log_course(action, placement.id, placement.citizen_id, user, purpose)
+
+
+def _log_course(action: AuditAction, placement_id: int, citizen_id: int, user: User, purpose: str) -> None:
     audit.record(
         action,
         purpose,
-        citizen_ids=[placement.citizen_id],
+        citizen_ids=[citizen_id],
         object_type="placement",
-        object_id=placement.id,
+        object_id=placement_id,
         user=user,
     )
 
@@ -330,19 +335,29 @@ def course_progress(placement: Placement) -> Progress:
     )
 
 
-def latest_reported_hours(placement: Placement) -> Visit | None:
-    """The course's latest visit (in Visit.chronological order) that reported paid hours: from the visits
-    in memory where they are loaded (a page showing them all), else the one row from the database (a
-    course has hundreds of visits in a year; a save needs only this one)."""
+class ReportedHours(NamedTuple):
+    """What a visit reported of ordinary paid hours, and when it took place."""
+
+    paid_hours_per_week: Decimal
+    performed_at: datetime
+
+
+def latest_reported_hours(placement: Placement) -> ReportedHours | None:
+    """The hours of the course's latest visit (in Visit.chronological order) that reported them: from the
+    visits in memory where they are loaded (a page showing them all), else the two values from the
+    database, one step into the course's visits in that order (a course has hundreds of visits in a
+    year; a save needs only this one)."""
     if "visits" in sa.inspect(placement).dict:
         reported = [v for v in placement.visits if v.paid_hours_per_week is not None]
-        return max(reported, key=Visit.sort_key, default=None)
-    return db.session.scalar(
-        sa.select(Visit)
+        latest = max(reported, key=Visit.sort_key, default=None)
+        return ReportedHours(latest.paid_hours_per_week, latest.performed_at) if latest else None
+    row = db.session.execute(
+        sa.select(Visit.paid_hours_per_week, Visit.performed_at)
         .where(Visit.placement_id == placement.id, Visit.paid_hours_per_week.is_not(None))
         .order_by(*(column.desc() for column in Visit.chronological()))
         .limit(1)
-    )
+    ).first()
+    return ReportedHours(*row) if row else None
 
 
 def update_course_status(placement: Placement, user: User, today: date, commit: bool = True) -> bool:
@@ -411,6 +426,19 @@ def use_loaded_placement(user: User, placement: Placement, purpose: str, write: 
     if write and placement.citizen.jobformidler_id != user.id:
         abort(403)
     _log(AuditAction.READ, placement, user, purpose)
+    commit_keeping_loaded()
+
+
+def use_own_course(
+    user: User, placement_id: int, citizen_id: int, jobformidler_id: int | None, purpose: str
+) -> None:
+    """`use_loaded_placement`'s rules for a write, from the course's ids as a request read them with its
+    own row (a replayed visit): for the jobformidler-only endpoints that use it, seeing the course and
+    writing to it both mean that the citizen is the user's own, so anything else is 404. The read is
+    logged and committed."""
+    if user.role != Role.JOBFORMIDLER or jobformidler_id != user.id:
+        abort(404)
+    _log_course(AuditAction.READ, placement_id, citizen_id, user, purpose)
     commit_keeping_loaded()
 
 

@@ -19,7 +19,7 @@ from app.contacts.forms import AnswerForm, ContactForm
 from app.core.timeutil import DeviceTime, local_today, parse_device_time, utcnow
 from app.extensions import db
 from app.models import Contact, Role, SignerRole, Visit
-from app.placements.services import get_placement, use_loaded_placement
+from app.placements.services import get_placement, use_loaded_placement, use_own_course
 from app.sync.openapi import spec
 from app.sync.validation import limit_errors, parse_id, visit_type_errors
 from app.visits import services
@@ -36,13 +36,17 @@ STATUS = {
 }
 
 
-def visit_json(visit: Visit) -> dict:
+def visit_json(visit: Visit | services.StoredVisit) -> dict:
+    """The visit as the API answers with it; from a StoredVisit, the same answer from its values."""
+    missing = (
+        visit.missing_roles() if isinstance(visit, services.StoredVisit) else services.missing_roles(visit)
+    )
     return {
         "uuid": str(visit.uuid),
         "state": visit.state.value,
         "content_hash": visit.content_hash,
         "placement_id": visit.placement_id,
-        "missing_signatures": [r.value for r in services.missing_roles(visit)],
+        "missing_signatures": [r.value for r in missing],
         # "pending" while the sealed summary is being made: the device is not done with the visit yet.
         "summary": summary_state(visit).value,
         "url": url_for("visits.detail", visit_uuid=visit.uuid),
@@ -142,6 +146,7 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
         return _invalid({"placement_id": [_("The visit must name its course.")]})
     # 404/403 outside the caseload; the log committed with the course and citizen kept for the save.
     placement = get_placement(current_user, placement_id, purpose="visit", write=True, keep_loaded=True)
+    existing = services.for_save(stored)
     template = services.template_with_items(template_id) if template_id is not None else None
     if template is None:
         return _invalid({"template_id": [_("Unknown checklist template.")]})
@@ -150,7 +155,7 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     if not form.validate() or clock_errors:
         return _invalid({**form.errors, **clock_errors})
     result = services.save_visit(
-        visit_uuid, form, current_user, local_today(), clock, body, existing=stored, placement=placement
+        visit_uuid, form, current_user, local_today(), clock, body, existing=existing, placement=placement
     )
     if result.outcome == services.Outcome.NOT_FOUND:
         not_found()
@@ -173,12 +178,12 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     return jsonify(visit_json(result.visit)), STATUS[result.outcome]
 
 
-def _identical_replay(visit: Visit) -> ResponseReturnValue:
+def _identical_replay(visit: services.StoredVisit) -> ResponseReturnValue:
     """The answer to the body that gave a stored visit its content, sent again (the outbox retries
     until it hears a 2xx): the stored visit, without the form, the checklist or the course's plan.
     The caseload check and the access log are the same as for any PUT."""
     # The body names the visit's own course (it is part of the hash): 404 outside the caseload.
-    use_loaded_placement(current_user, visit.placement, purpose="visit", write=True)
+    use_own_course(current_user, visit.placement_id, visit.citizen_id, visit.jobformidler_id, purpose="visit")
     ensure_summary(visit)  # a replay after a lost summary job heals it
     return jsonify(visit_json(visit)), 200
 
@@ -216,13 +221,13 @@ def put_signature(visit_uuid: uuid_lib.UUID, role: str) -> ResponseReturnValue:
 
 def _own_visit_on_the_server(visit_uuid: uuid_lib.UUID) -> Visit:
     """The visit a signature or consent is for: 404 (JSON) until it has reached the server, and outside
-    the jobformidler's caseload. Read again after the read's log is committed, as the database holds it
-    then."""
+    the jobformidler's caseload. The signature or consent locks it and reads it again before checking
+    it (services.locked_to_sign)."""
     visit = services.find_to_sign(visit_uuid)
     if visit is None:
         not_found()
     use_loaded_placement(current_user, visit.placement, purpose="visit", write=True)
-    return services.reread_to_sign(visit)
+    return visit
 
 
 def _refused(visit: Visit, error: services.SignatureError) -> ResponseReturnValue:

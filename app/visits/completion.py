@@ -12,6 +12,7 @@ import enum
 from app.extensions import db
 from app.jobs import enqueue_after_commit
 from app.models import Document, Visit
+from app.visits.services import StoredVisit
 
 
 class SummaryState(enum.StrEnum):
@@ -21,23 +22,27 @@ class SummaryState(enum.StrEnum):
     FAILED = "failed"  # the last tries failed: a person can try again
 
 
-def summary_state(visit: Visit) -> SummaryState:
+def summary_state(visit: Visit | StoredVisit) -> SummaryState:
+    """The summary's state; for a StoredVisit, from the values read with it."""
     if not visit.is_immutable:
         return SummaryState.NONE
-    has_document = db.session.query(db.exists().where(Document.visit_id == visit.id)).scalar()
+    if isinstance(visit, StoredVisit):
+        has_document = visit.has_document
+    else:
+        has_document = db.session.query(db.exists().where(Document.visit_id == visit.id)).scalar()
     if has_document:
         return SummaryState.READY
     return SummaryState.FAILED if visit.summary_error else SummaryState.PENDING
 
 
-def finish_signed_visit(visit: Visit) -> None:
+def finish_signed_visit(visit: Visit | StoredVisit) -> None:
     """Queue the summary of a visit just signed (the signature is committed before this is called)."""
     from app.jobs.tasks import make_summary
 
     enqueue_after_commit(make_summary, visit.id)
 
 
-def ensure_summary(visit: Visit) -> SummaryState:
+def ensure_summary(visit: Visit | StoredVisit) -> SummaryState:
     """A signed visit without its summary gets it queued (again): called when the device replays a
     visit or signature, and when the visit's page is opened, so that a summary lost with a killed
     process is made without waiting for the sweep. A failed one waits for "Prøv igen"."""

@@ -14,7 +14,7 @@ import uuid as uuid_lib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -29,7 +29,9 @@ from app.models import (
     FOLLOWED_UP,
     AuditAction,
     ChecklistTemplate,
+    Citizen,
     ConvertAnswer,
+    Document,
     Placement,
     ScheduledVisit,
     ScheduledVisitStatus,
@@ -138,14 +140,82 @@ def submission_hash(body: str, content: str | None) -> str:
     return hashlib.sha256(f"{body}:{content}".encode()).hexdigest()
 
 
-def stored_for_put(visit_uuid: uuid_lib.UUID) -> Visit | None:
-    """The visit stored under this UUID, if any, with what a PUT reads of it (its template, signatures,
-    course and citizen), in one statement: a replay must cost little, and a save need not look again.
-    The signatures' drawings are not read."""
+class StoredVisit(NamedTuple):
+    """What a PUT first reads of the visit stored under its UUID, as plain values in one statement: enough
+    to recognise an identical replay and answer it, and to refuse it outside the caseload. A replay must
+    cost little; a save reads the visit itself (`for_save`)."""
+
+    id: int
+    uuid: uuid_lib.UUID
+    state: VisitState
+    content_hash: str
+    submission_hash: str | None
+    placement_id: int
+    citizen_id: int
+    jobformidler_id: int | None
+    performed_at: datetime
+    received_at: datetime | None
+    clock_skew_seconds: int | None
+    summary_error: str | None
+    required_signers: list[str]
+    signed_roles: str | None  # the roles signed, comma-separated
+    has_document: bool
+
+    @property
+    def is_immutable(self) -> bool:
+        return self.state in (VisitState.SIGNED, VisitState.DELIVERED)
+
+    def missing_roles(self) -> list[SignerRole]:
+        """missing_roles() of the visit these values were read from."""
+        signed = set(self.signed_roles.split(",")) if self.signed_roles else set()
+        return [SignerRole(r) for r in self.required_signers if r not in signed]
+
+
+_STORED = (
+    sa.select(
+        Visit.id,
+        Visit.uuid,
+        Visit.state,
+        Visit.content_hash,
+        Visit.submission_hash,
+        Visit.placement_id,
+        Placement.citizen_id,
+        Citizen.jobformidler_id,
+        Visit.performed_at,
+        Visit.received_at,
+        Visit.clock_skew_seconds,
+        Visit.summary_error,
+        ChecklistTemplate.required_signers,
+        sa.select(sa.func.aggregate_strings(Signature.signer_role, ","))
+        .where(Signature.visit_id == Visit.id)
+        .scalar_subquery(),
+        sa.exists().where(Document.visit_id == Visit.id),
+    )
+    .join(Placement, Placement.id == Visit.placement_id)
+    .join(Citizen, Citizen.id == Placement.citizen_id)
+    .join(ChecklistTemplate, ChecklistTemplate.id == Visit.template_id)
+    .where(Visit.uuid == sa.bindparam("uuid"))
+)
+
+
+def stored_for_put(visit_uuid: uuid_lib.UUID) -> StoredVisit | None:
+    """The visit stored under this UUID, if any, as StoredVisit: one statement of plain values, without
+    the ORM's objects a replay never uses."""
+    row = db.session.execute(_STORED, {"uuid": visit_uuid}).first()
+    return StoredVisit(*row) if row else None
+
+
+def for_save(stored: StoredVisit | None) -> Visit | None:
+    """The stored visit as a save changes it, locked (`lock`) and then read with its template,
+    signatures, course and citizen in one statement (the signatures' drawings are not read); None when
+    there is none."""
+    if stored is None:
+        return None
+    lock(stored.id)  # read after the lock: a signature given meanwhile is seen
     return (
         db.session.scalars(
             sa.select(Visit)
-            .where(Visit.uuid == visit_uuid)
+            .where(Visit.id == stored.id)
             .options(
                 sa.orm.joinedload(Visit.template),
                 sa.orm.joinedload(Visit.placement).joinedload(Placement.citizen),
@@ -157,7 +227,7 @@ def stored_for_put(visit_uuid: uuid_lib.UUID) -> Visit | None:
     )
 
 
-def is_identical_replay(visit: Visit, body: str) -> bool:
+def is_identical_replay(visit: StoredVisit, body: str) -> bool:
     """This body gave the stored visit its present content: it is sent again (an identical replay)."""
     expected = submission_hash(body, visit.content_hash)
     return visit.submission_hash is not None and visit.submission_hash == expected
@@ -317,9 +387,19 @@ def find_to_sign(visit_uuid: uuid_lib.UUID) -> Visit | None:
     )
 
 
-def reread_to_sign(visit: Visit) -> Visit:
-    """The visit as the database holds it now, with its template and signatures, in two statements: what
-    a signature is checked against and added to (another request may have signed since it was read)."""
+def lock(visit_id: int) -> None:
+    """Hold the visit's row until the transaction ends (PostgreSQL; SQLite lets one writer in at a time
+    and has no row locks). A save of new content and a signature both take it before they read what
+    they check: a signature can never be stored for content that a save replaced meanwhile, nor a save
+    change content that a signature has just been given for."""
+    db.session.execute(sa.select(Visit.id).where(Visit.id == visit_id).with_for_update())
+
+
+def locked_to_sign(visit: Visit) -> Visit:
+    """The visit locked (`lock`) and read again as the database holds it now, with its template and
+    signatures: what a signature is checked against and added to (another request may have signed or
+    changed it since it was read). The same object, refreshed."""
+    lock(visit.id)
     return db.session.scalars(
         sa.select(Visit)
         .where(Visit.id == visit.id)
@@ -585,9 +665,13 @@ def add_signature(
     `seen_hash` is the content hash of the summary the signer was shown, when the page knew it: a
     signature for content that has changed since is refused ("changed"). `clock.completed` is when the
     signature was drawn by the device's clock."""
+    visit = locked_to_sign(visit)
     if role not in required_roles(visit) and role != SignerRole.JOBFORMIDLER:
         raise SignatureError("role")
     existing = next((s for s in visit.signatures if s.signer_role == role), None)
+    if existing is not None and via_token:
+        # A signing link's role is signed: another use of the link (waiting on the lock) got there first.
+        raise SignatureRace
     if existing is not None:
         same = existing.strokes == strokes and existing.signer_name == name.strip()
         return SignResult(Outcome.UNCHANGED if same else Outcome.CONFLICT, existing)
@@ -610,7 +694,8 @@ def add_signature(
 
 class SignatureRace(Exception):
     """Another request stored this role's signature at the same moment (one signing link used twice at
-    once, a device's retry racing the first send); this one's was rolled back."""
+    once, a device's retry racing the first send): this one's was rolled back, or, for a signing link,
+    it found the role signed once it held the visit's lock."""
 
 
 def _store_signature(visit: Visit, signature: Signature, user: User | None, clock: DeviceClock) -> SignResult:
@@ -661,6 +746,7 @@ def record_consent(
     aloud, say); the jobformidler records how, and that stands in for the drawing. Idempotent like a
     drawn signature: the same record again is UNCHANGED, a different one CONFLICT. `seen_hash` as for
     add_signature."""
+    visit = locked_to_sign(visit)
     if role not in required_roles(visit):
         raise SignatureError("role")
     name, note = name.strip(), note.strip()

@@ -14,12 +14,12 @@ from werkzeug.datastructures import MultiDict
 
 from app.audit import services as audit
 from app.extensions import db
-from app.models import AuditAction, AuditEvent, Visit
+from app.models import AuditAction, AuditEvent, Document, Visit
 from app.visits import forms
 from app.visits.forms import VisitFormBase
 from app.visits.services import body_digest
 from tests.factories import make_citizen, make_placement, make_user
-from tests.visit_helpers import course, payload
+from tests.visit_helpers import STROKES, course, payload
 
 
 @contextlib.contextmanager
@@ -86,6 +86,44 @@ def test_identical_replay_is_answered_from_the_stored_hash(client, auth, monkeyp
     assert built == [], "the replay built the visit form"
     assert not [s for s in seen if "checklist_items" in s], "the replay read the checklist's items"
     assert len(seen) <= 8, "\n".join(seen)
+
+
+def test_a_replay_answers_as_the_stored_visit_in_every_state_of_its_signing(client, auth, monkeypatch):
+    """Is a replay's answer, made from the values read with it, the visit's answer as GET gives it, at
+    each step of signing: unsigned, signed by one of two, signed with the summary being made, failed,
+    and ready? Does a replay of a signed visit whose summary is missing queue it again?"""
+    queued: list[int] = []
+    monkeypatch.setattr("app.sync.views.finish_signed_visit", lambda visit: None)
+    monkeypatch.setattr("app.visits.completion.finish_signed_visit", lambda visit: queued.append(visit.id))
+    key, body, _ = _replay_setup(client, auth)
+    visit = db.session.scalar(sa.select(Visit).where(Visit.uuid == key))
+
+    def same_answer() -> dict:
+        replay = client.put(f"/api/v1/visits/{key}", json=body)
+        assert replay.status_code == 200
+        assert replay.json == client.get(f"/api/v1/visits/{key}").json
+        return replay.json
+
+    assert same_answer()["missing_signatures"] == ["company_contact", "citizen"]
+    signature = {"strokes": STROKES, "width": 500, "height": 200}
+    for role, name in (("company_contact", "Hanne Jensen"), ("citizen", "Ali Khan")):
+        signed = client.put(f"/api/v1/visits/{key}/signatures/{role}", json={**signature, "name": name})
+        assert signed.status_code == 201, signed.json
+        if role == "company_contact":
+            answer = same_answer()
+            assert answer["missing_signatures"] == ["citizen"] and answer["summary"] == "none"
+    queued.clear()
+    answer = same_answer()
+    assert (
+        answer["state"] == "signed" and answer["missing_signatures"] == [] and answer["summary"] == "pending"
+    )
+    assert queued and set(queued) == {visit.id}, "a replay of a signed visit without its summary queues it"
+    db.session.execute(sa.update(Visit).where(Visit.id == visit.id).values(summary_error="WeasyPrint"))
+    db.session.commit()
+    assert same_answer()["summary"] == "failed"
+    db.session.add(Document(visit_id=visit.id, pdf=b"%PDF", sha256="0" * 64, reference="EV-REPLAY"))
+    db.session.commit()
+    assert same_answer()["summary"] == "ready"
 
 
 def test_the_first_body_sent_after_another_is_read_through_the_form_again(client, auth):

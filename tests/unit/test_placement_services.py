@@ -254,6 +254,30 @@ def test_progress_uses_the_latest_visit(me):
     assert services.course_progress(placement).weekly_paid == Decimal("5")
 
 
+def test_progress_among_visits_that_share_a_time_follows_the_one_order_of_visits(me):
+    """Visits performed at the same moment: do the hours of the one completed last count, and of two
+    completed at the same moment the one stored last; is the answer read from the database the same as
+    the one from the visits in memory; and is a visit that reported no hours passed over?"""
+    from app.models.base import utcnow
+
+    placement = make_placement(make_citizen(me), paid_hours_per_week=Decimal("2"))
+    at = utcnow() - timedelta(days=1)
+    make_visit(
+        placement, me, paid_hours_per_week=Decimal("9"), performed_at=at, completed_at=at + timedelta(hours=2)
+    )
+    make_visit(placement, me, paid_hours_per_week=Decimal("3"), performed_at=at, completed_at=at)
+    make_visit(
+        placement, me, paid_hours_per_week=Decimal("4"), performed_at=at, completed_at=at + timedelta(hours=2)
+    )
+    make_visit(placement, me, paid_hours_per_week=None, performed_at=at, completed_at=at + timedelta(hours=3))
+    db.session.expire_all()
+    from_database = services.latest_reported_hours(placement)
+    placement.visits  # noqa: B018 (loaded: the answer from memory)
+    from_memory = services.latest_reported_hours(placement)
+    assert from_database == from_memory
+    assert from_database.paid_hours_per_week == Decimal("4") and from_database.performed_at == at
+
+
 def test_wage_subsidy_hours_do_not_complete_a_course(me):
     """Are wage-subsidy hours (paid but not ordinary) kept out of the goal?"""
     placement = make_placement(make_citizen(me), kind=PlacementKind.WAGE_SUBSIDY)
