@@ -109,6 +109,10 @@ class Config:
         None if SAML_IDP_METADATA_URL else str(BASE_DIR / "instance" / "saml" / "test-idp-metadata.xml")
     )
     SAML_METADATA_REFRESH_SECONDS = _env_int("SAML_METADATA_REFRESH_SECONDS", 3600)
+    # The certificate the metadata at SAML_IDP_METADATA_URL is signed with (the federation's metadata
+    # signing certificate). Set: metadata that is unsigned, or signed by another key, is refused.
+    # Production refuses a plain-HTTP URL without it.
+    SAML_IDP_METADATA_CERT = os.environ.get("SAML_IDP_METADATA_CERT") or None
     # Unset: the SP metadata's URL (<public address>/saml/metadata) is the entity ID.
     SAML_SP_ENTITY_ID = os.environ.get("SAML_SP_ENTITY_ID") or None
     # The SP's key pair for signing requests and decrypting assertions; unset: a development pair.
@@ -293,6 +297,12 @@ class ProductionConfig(Config):
         if not cls.PASSWORD_LOGIN_ENABLED and not cls.SAML_ENABLED:
             raise RuntimeError(
                 "PASSWORD_LOGIN_ENABLED=0 needs single sign-on (SAML_IDP_METADATA_URL or _FILE)."
+            )
+        url = cls.SAML_IDP_METADATA_URL
+        if url and not url.lower().startswith("https://") and not cls.SAML_IDP_METADATA_CERT:
+            raise RuntimeError(
+                "SAML_IDP_METADATA_URL over plain HTTP needs SAML_IDP_METADATA_CERT: the IdP's keys come "
+                "from that metadata, so it must be checked."
             )
         if cls.SAML_UNKNOWN_USERS not in ("pending", "refuse"):
             raise RuntimeError("SAML_UNKNOWN_USERS must be 'pending' or 'refuse'.")

@@ -13,12 +13,14 @@ import enum
 import fcntl
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
+import requests
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -33,7 +35,7 @@ from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.response import IncorrectlySigned, UnsolicitedResponse
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
-from saml2.sigver import SignatureError, SigverError
+from saml2.sigver import SignatureError, SigverError, XmlsecError, security_context
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
@@ -180,18 +182,66 @@ def _external(endpoint: str) -> str:
     return url_for(endpoint, _external=True)
 
 
-def _metadata_source() -> tuple[dict[str, Any], Any]:
-    """pysaml2's metadata setting and a cache key that changes when the IdP's metadata may have."""
+MD_NS = "urn:oasis:names:tc:SAML:2.0:metadata"
+DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+METADATA_TIMEOUT_SECONDS = 10
+
+
+def _metadata_source() -> tuple[Callable[[], dict[str, Any]], Any]:
+    """How to load pysaml2's metadata setting, and a cache key that changes when the IdP's metadata may
+    have: the metadata is read only when the key is new."""
     config = current_app.config
     url = config.get("SAML_IDP_METADATA_URL")
     if url:
         # Re-read a remote IdP's metadata now and then: IdPs roll their keys through their metadata.
         bucket = epoch_seconds() // config["SAML_METADATA_REFRESH_SECONDS"]
-        return {"remote": [{"url": url}]}, (url, bucket)
+        cert = config.get("SAML_IDP_METADATA_CERT")
+        if cert:
+            return (lambda: {"inline": [signed_metadata(url, cert)]}), (url, bucket, cert)
+        return (lambda: {"remote": [{"url": url}]}), (url, bucket)
     path = config.get("SAML_IDP_METADATA_FILE")
     if not path or not Path(path).is_file():
         raise SamlRefused(Refusal.UNAVAILABLE, f"no IdP metadata at {path!r}")
-    return {"local": [path]}, (path, Path(path).stat().st_mtime_ns)
+    return (lambda: {"local": [path]}), (path, Path(path).stat().st_mtime_ns)
+
+
+def signed_metadata(url: str, cert_file: str) -> str:
+    """The IdP's metadata from `url`, only if it is signed, as a whole, by the key of `cert_file` (the
+    certificate its federation signs metadata with): pysaml2 itself would take unsigned metadata even
+    with a certificate given, and a key in metadata read unchecked is a key anyone on the way could
+    have put there. The signature must be the root element's own and cover the root (its Reference is
+    the root's ID); xmlsec1 checks it. Raises SamlRefused (unavailable) otherwise."""
+    try:
+        response = requests.get(url, timeout=METADATA_TIMEOUT_SECONDS)
+        response.raise_for_status()
+    except requests.RequestException as error:
+        raise SamlRefused(Refusal.UNAVAILABLE, f"IdP metadata from {url}: {error}") from error
+    text = response.content
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as error:
+        raise SamlRefused(Refusal.UNAVAILABLE, f"IdP metadata from {url} is not XML: {error}") from error
+    if root.tag not in (f"{{{MD_NS}}}EntityDescriptor", f"{{{MD_NS}}}EntitiesDescriptor"):
+        raise SamlRefused(Refusal.UNAVAILABLE, f"IdP metadata from {url} is no SAML metadata")
+    root_id = root.get("ID")
+    signature = root.find(f"{{{DSIG_NS}}}Signature")
+    references = (
+        [] if signature is None else signature.findall(f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}Reference")
+    )
+    if not root_id or len(references) != 1 or references[0].get("URI") != f"#{root_id}":
+        raise SamlRefused(Refusal.UNAVAILABLE, f"IdP metadata from {url} is not signed as a whole")
+    verifier = SPConfig()
+    verifier.xmlsec_binary = XMLSEC_BINARY
+    element = root.tag.split("}", 1)[1]
+    try:
+        valid = security_context(verifier).verify_signature(
+            text, cert_file=cert_file, node_name=f"{MD_NS}:{element}", node_id=root_id
+        )
+    except (SignatureError, SigverError, XmlsecError) as error:
+        raise SamlRefused(Refusal.UNAVAILABLE, f"IdP metadata from {url}: signature not valid") from error
+    if valid is not True:
+        raise SamlRefused(Refusal.UNAVAILABLE, f"IdP metadata from {url}: signature not valid")
+    return text.decode("utf-8", errors="replace")  # XML ElementTree read; signed as these bytes
 
 
 def _requested_loa() -> list[str]:
@@ -247,13 +297,13 @@ def sp_config() -> dict[str, Any]:
 
 def client() -> Saml2Client:
     """A client for this request's host and the IdP's present metadata, reused while neither changes."""
-    metadata, key = _metadata_source()
+    load_metadata, key = _metadata_source()
     settings = sp_config()
     cache = current_app.extensions.setdefault("saml_clients", {})
     cache_key = (settings["entityid"], str(settings["service"]), key)
     found = cache.get(cache_key)
     if found is None:
-        settings["metadata"] = metadata
+        settings["metadata"] = load_metadata()
         sp = SPConfig()
         try:
             sp.load(settings)

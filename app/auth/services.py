@@ -23,6 +23,7 @@ from app.core.timeutil import epoch_seconds
 from app.extensions import db
 from app.models import AuditAction, Citizen, CitizenStatus, LoginAttempt, Role, SamlRequest, Team, User
 from app.models.base import utcnow
+from app.models.user import NO_PASSWORD
 
 log = logging.getLogger("app.auth")
 _hasher = PasswordHasher()
@@ -363,7 +364,7 @@ def sso_user(identity: SsoIdentity, ip_address: str | None = None) -> SsoResult:
             email=identity.email,
             role=identity.role,
             team=_team(identity.team_name),
-            password_hash="!",  # no password: this account logs in through the IdP only
+            password_hash=NO_PASSWORD,  # this account logs in through the IdP only
             sso_subject=identity.subject,
             is_active_account=False,
             awaiting_approval=True,

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from saml2 import BINDING_HTTP_REDIRECT
-from saml2.config import IdPConfig
-from saml2.metadata import create_metadata_string
+from saml2.config import Config, IdPConfig
+from saml2.metadata import create_metadata_string, entity_descriptor, sign_entity_descriptor
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, NameID
 from saml2.server import Server
+from saml2.sigver import security_context
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -132,6 +133,10 @@ class TestIdP:
         self.sp_metadata = sp_metadata
         # NameID → the SP it was given to: the IdP's sessions, ended by either side's Single Logout.
         self.sessions: dict[str, dict[str, str]] = {}
+        # (cert, key) that signs the published metadata; None: unsigned (a metadata file handed over).
+        self.metadata_signer: tuple[str, str] | None = None
+        # What /metadata serves instead of the metadata, when set (tests of metadata that was tampered with).
+        self.served_metadata: str | None = None
         self.server = self._server(sp_metadata)
 
     @property
@@ -190,9 +195,19 @@ class TestIdP:
         return Server(config=idp)
 
     def metadata_xml(self) -> str:
+        """The IdP's metadata; signed as a whole when `metadata_signer` (cert, key) is set, as a
+        federation signs the metadata it publishes."""
         config = IdPConfig()
         config.load({**self._config(self.sp_metadata), "metadata": {}})
-        return create_metadata_string(None, config=config, valid=24, sign=False).decode()
+        if self.metadata_signer is None:
+            return create_metadata_string(None, config=config, valid=24, sign=False).decode()
+        signer = Config()
+        signer.cert_file, signer.key_file = self.metadata_signer
+        signer.xmlsec_binary = XMLSEC_BINARY
+        _, signed = sign_entity_descriptor(
+            entity_descriptor(config), None, security_context(signer), SIG_RSA_SHA256, DIGEST_SHA256
+        )
+        return signed
 
     # ----- making responses (the tests call these directly to make bad ones) -----
 
@@ -302,7 +317,8 @@ class TestIdP:
         return response(environ, start_response)
 
     def _metadata_page(self, request: Request) -> Response:
-        return Response(self.metadata_xml(), mimetype="application/samlmetadata+xml")
+        metadata = self.served_metadata if self.served_metadata is not None else self.metadata_xml()
+        return Response(metadata, mimetype="application/samlmetadata+xml")
 
     def _sso_page(self, request: Request) -> Response:
         try:

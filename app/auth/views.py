@@ -222,7 +222,12 @@ def saml_sls() -> ResponseReturnValue:
 @bp.route("/konto/adgangskode", methods=["GET", "POST"])
 @login_required
 def change_password() -> ResponseReturnValue:
-    """The user chooses a new password; the present one is asked for first."""
+    """The user chooses a new password; the present one is asked for first. An account that logs in
+    through the municipality's IdP only has none here: it is told so and sent to its contact details."""
+    if not current_user.has_password:
+        message = _("You log in through the municipality's log-in, so you have no password here to change.")
+        flash(message, "info")
+        return redirect(url_for("auth.contact_details"), code=303)
     form = OwnPasswordForm()
     if form.validate_on_submit():
         if not verify_password(current_user, form.current.data):

@@ -32,6 +32,10 @@ class Team(db.Model):
         return f"<Team {self.name}>"
 
 
+# The password hash of an account that has no password (it logs in through the IdP only).
+NO_PASSWORD = "!"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -62,6 +66,12 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.is_active_account
+
+    @property
+    def has_password(self) -> bool:
+        """False for an account that logs in through the municipality's IdP only (made by its first
+        single sign-on): it has no password here to change."""
+        return self.password_hash != NO_PASSWORD
 
     @property
     def first_name(self) -> str:

@@ -7,6 +7,7 @@ import html
 import logging
 import re
 import urllib.request
+import xml.etree.ElementTree as ElementTree
 from datetime import timedelta
 from urllib.error import HTTPError
 
@@ -17,6 +18,7 @@ import time_machine
 from app.extensions import db
 from app.models import LoginAttempt, Role, User
 from app.models.base import utcnow
+from tests.certificates import issue, root_ca
 from tests.factories import PASSWORD, make_team, make_user
 from tests.saml_helpers import TEAM_NAME, encoded, query, saml  # noqa: F401  (the fixture)
 
@@ -213,6 +215,32 @@ def test_an_unknown_person_gets_a_waiting_account_that_an_administrator_complete
     assert _sso_login(client, idp, "ny").status_code == 303
 
 
+def test_an_account_without_a_password_is_not_offered_a_password_change(client, idp, auth):
+    """An account made by a first single sign-on has no password here. Does its name in the header lead
+    to its contact details rather than to a password form it could never fill, and does the password
+    page say why in Danish and send it there? A password account keeps its password link."""
+    make_team(name=TEAM_NAME)
+    assert _sso_login(client, idp, "ny").status_code == 403
+    user = db.session.scalar(sa.select(User).where(User.email == "nany@demo-kommune.example"))
+    assert not user.has_password
+    user.awaiting_approval, user.is_active_account = False, True
+    db.session.commit()
+    assert _sso_login(client, idp, "ny").status_code == 303
+    header = client.get("/borgere").text
+    assert 'class="who" href="/konto/kontaktoplysninger"' in header and "/konto/adgangskode" not in header
+    answer = client.get("/konto/adgangskode")
+    assert answer.status_code == 303 and answer.headers["Location"] == "/konto/kontaktoplysninger"
+    page = client.get("/konto/kontaktoplysninger").text
+    assert "gennem kommunens log-in, så du har ingen adgangskode her" in page
+    assert client.post("/konto/adgangskode", data={"current": "x", "password": "y"}).status_code == 303
+    assert db.session.get(User, user.id).password_hash == "!"
+    client.post("/logout")
+    make_user(username="mette")
+    auth.login("mette")
+    assert db.session.scalar(sa.select(User).where(User.username == "mette")).has_password
+    assert 'class="who" href="/konto/adgangskode"' in client.get("/borgere").text
+
+
 def test_unknown_people_are_refused_when_configured(client, idp, app):
     """With SAML_UNKNOWN_USERS=refuse, is an unknown person refused without an account being made?"""
     app.config["SAML_UNKNOWN_USERS"] = "refuse"
@@ -347,6 +375,93 @@ def test_the_idps_metadata_can_come_from_a_url(client, idp, app, mette):
     app.config.update(SAML_IDP_METADATA_URL=idp.base_url + "/metadata", SAML_IDP_METADATA_FILE=None)
     assert _sso_login(client, idp).status_code == 303
     assert client.get("/").status_code == 200
+
+
+@pytest.fixture
+def signed_remote_metadata(app, idp, saml, tmp_path):  # noqa: F811
+    """The IdP's metadata from its URL, signed by its federation's key, whose certificate the app is
+    configured with: (the federation's cert, its key)."""
+    federation = issue(root_ca("Føderationens rod"), "Metadata-signering")
+    cert, key = tmp_path / "federation-cert.pem", tmp_path / "federation-key.pem"
+    cert.write_bytes(federation.pem())
+    key.write_bytes(federation.key_pem())
+    idp.metadata_signer = (str(cert), str(key))
+    app.config.update(
+        SAML_IDP_METADATA_URL=idp.base_url + "/metadata",
+        SAML_IDP_METADATA_FILE=None,
+        SAML_IDP_METADATA_CERT=str(cert),
+    )
+    return str(cert), str(key)
+
+
+def test_metadata_signed_by_the_federation_is_used_to_log_in(client, idp, mette, signed_remote_metadata):
+    """With SAML_IDP_METADATA_CERT set, is the IdP's metadata, signed with that certificate's key,
+    fetched, checked and used to log in?"""
+    make_team(name=TEAM_NAME)
+    assert "Signature" in idp.metadata_xml()
+    assert _sso_login(client, idp).status_code == 303
+    assert client.get("/").status_code == 200
+
+
+def _tampered(idp, kind: str, saml) -> None:  # noqa: F811
+    """Make the IdP serve metadata an attacker on the way could have: unsigned, signed by another key,
+    changed after signing (its log-in address), or signed but wrapped in an unsigned list."""
+    if kind == "unsigned":
+        idp.metadata_signer = None
+    elif kind == "other_key":
+        idp.metadata_signer = (saml.other_cert, saml.other_key)
+    elif kind == "changed":
+        signed = idp.metadata_xml()
+        assert idp.base_url + "/sso" in signed
+        idp.served_metadata = signed.replace(idp.base_url + "/sso", "https://angriber.example/sso")
+    elif kind == "moved":
+        idp.served_metadata = _signature_moved_to_a_forgery(idp.metadata_xml())
+    elif kind == "wrapped":
+        signed = idp.metadata_xml().split("?>", 1)[1]  # the document without its XML declaration
+        idp.served_metadata = (
+            f'<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" ID="liste">{signed}'
+            "</md:EntitiesDescriptor>"
+        )
+
+
+def _signature_moved_to_a_forgery(signed: str) -> str:
+    """A signature-wrapping forgery: the attacker's own IdP entity (its log-in address changed) as the
+    document, carrying the genuine signature, which still references the genuine entity, now tucked
+    away inside the forgery without its signature (so its digest still matches)."""
+    md, ds = "urn:oasis:names:tc:SAML:2.0:metadata", "http://www.w3.org/2000/09/xmldsig#"
+    genuine = ElementTree.fromstring(signed)
+    signature = genuine.find(f"{{{ds}}}Signature")
+    genuine.remove(signature)
+    forgery = ElementTree.fromstring(ElementTree.tostring(genuine))
+    forgery.set("ID", "angriber")
+    for service in forgery.iter(f"{{{md}}}SingleSignOnService"):
+        service.set("Location", "https://angriber.example/sso")
+    forgery.insert(0, signature)
+    extensions = ElementTree.SubElement(forgery, f"{{{md}}}Extensions")
+    extensions.append(genuine)
+    return ElementTree.tostring(forgery, encoding="unicode")
+
+
+@pytest.mark.parametrize("kind", ["unsigned", "other_key", "changed", "moved", "wrapped"])
+def test_metadata_not_signed_as_a_whole_by_the_federation_is_refused(
+    client,
+    idp,
+    saml,  # noqa: F811
+    mette,
+    signed_remote_metadata,
+    caplog,
+    kind,
+):
+    """Is metadata that is unsigned, signed by another key, changed after signing or wrapped in an
+    unsigned list refused: the log-in button answers in Danish (503), an answer signed by the IdP's
+    key is not let in either, and the reason is logged?"""
+    make_team(name=TEAM_NAME)
+    _tampered(idp, kind, saml)
+    caplog.set_level(logging.INFO)
+    response = client.get("/saml/login")
+    assert response.status_code == 503
+    assert "Kommunens log-ind er ikke tilgængeligt lige nu" in response.text
+    assert "IdP metadata from" in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -136,6 +136,25 @@ def test_production_refuses_password_log_in_off_without_single_sign_on():
     Config.check()
 
 
+def test_production_refuses_idp_metadata_over_plain_http_unless_its_signature_is_checked():
+    """The IdP's keys come from its metadata: does ProductionConfig refuse a plain-HTTP metadata URL
+    without SAML_IDP_METADATA_CERT, and take an HTTPS one, or a plain-HTTP one with the certificate?"""
+    from app.config import ProductionConfig, TestConfig
+
+    class Config(ProductionConfig):
+        SECRET_KEY = "x" * 40
+        CPR_ENCRYPTION_KEY = TestConfig.CPR_ENCRYPTION_KEY
+        SAML_IDP_METADATA_URL = "http://idp.kommune.example/metadata"
+        SAML_IDP_METADATA_CERT = None
+
+    with pytest.raises(RuntimeError, match="SAML_IDP_METADATA_CERT"):
+        Config.check()
+    Config.SAML_IDP_METADATA_CERT = "/etc/efterværn/føderation.pem"
+    Config.check()
+    Config.SAML_IDP_METADATA_URL, Config.SAML_IDP_METADATA_CERT = "https://idp.kommune.example/metadata", None
+    Config.check()
+
+
 def test_a_jobformidler_with_citizens_keeps_the_role_until_they_are_moved(app, mapped, caplog):
     """Does a leder privilege leave a jobformidler who still has citizens a jobformidler (as the
     administrator's rule does), with a line in the log, and let them in?"""
