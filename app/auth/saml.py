@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.x509.oid import NameOID
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 from flask import current_app, url_for
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
@@ -219,7 +219,7 @@ def signed_metadata(url: str, cert_file: str) -> str:
     text = response.content
     try:
         root = ElementTree.fromstring(text)
-    except ElementTree.ParseError as error:
+    except (ElementTree.ParseError, DefusedXmlException) as error:  # a DTD or entities: refused unread
         raise SamlRefused(Refusal.UNAVAILABLE, f"IdP metadata from {url} is not XML: {error}") from error
     if root.tag not in (f"{{{MD_NS}}}EntityDescriptor", f"{{{MD_NS}}}EntitiesDescriptor"):
         raise SamlRefused(Refusal.UNAVAILABLE, f"IdP metadata from {url} is no SAML metadata")

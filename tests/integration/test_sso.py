@@ -405,7 +405,8 @@ def test_metadata_signed_by_the_federation_is_used_to_log_in(client, idp, mette,
 
 def _tampered(idp, kind: str, saml) -> None:  # noqa: F811
     """Make the IdP serve metadata an attacker on the way could have: unsigned, signed by another key,
-    changed after signing (its log-in address), or signed but wrapped in an unsigned list."""
+    changed after signing (its log-in address), a genuine signature moved onto a forgery, signed but
+    wrapped in an unsigned list, or signed but with a document type declaring entities."""
     if kind == "unsigned":
         idp.metadata_signer = None
     elif kind == "other_key":
@@ -416,6 +417,9 @@ def _tampered(idp, kind: str, saml) -> None:  # noqa: F811
         idp.served_metadata = signed.replace(idp.base_url + "/sso", "https://angriber.example/sso")
     elif kind == "moved":
         idp.served_metadata = _signature_moved_to_a_forgery(idp.metadata_xml())
+    elif kind == "entities":
+        signed = idp.metadata_xml().split("?>", 1)[1]
+        idp.served_metadata = f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "ent">]>{signed}'
     elif kind == "wrapped":
         signed = idp.metadata_xml().split("?>", 1)[1]  # the document without its XML declaration
         idp.served_metadata = (
@@ -442,7 +446,7 @@ def _signature_moved_to_a_forgery(signed: str) -> str:
     return ElementTree.tostring(forgery, encoding="unicode")
 
 
-@pytest.mark.parametrize("kind", ["unsigned", "other_key", "changed", "moved", "wrapped"])
+@pytest.mark.parametrize("kind", ["unsigned", "other_key", "changed", "moved", "wrapped", "entities"])
 def test_metadata_not_signed_as_a_whole_by_the_federation_is_refused(
     client,
     idp,
