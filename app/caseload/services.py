@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -106,7 +106,7 @@ def caseload(
             .group_by(Placement.citizen_id)
         ).all()
     )
-    rows = _rows(citizens, next_visits, _last_visits(ids))
+    rows = _rows(citizens, {c.id: c.placements for c in citizens}, next_visits, _last_visits(ids))
     if log:
         audit.record(
             AuditAction.SEARCH if term else AuditAction.READ,
@@ -125,12 +125,17 @@ WITH_COURSES = selectinload(Citizen.placements).joinedload(Placement.workplace).
 
 
 def _rows(
-    citizens: list[Citizen], next_visits: dict[int, date], last_visits: dict[int, date | None]
+    citizens: Iterable[Citizen] | Iterable[CitizenView],
+    courses_of: Mapping[int, Sequence[Placement]] | Mapping[int, Sequence[CourseView]],
+    next_visits: dict[int, date],
+    last_visits: dict[int, date | None],
 ) -> list[CaseloadRow]:
+    """A caseload row per citizen, from mapped objects (the citizens and team pages) or from the home
+    page's plain values alike."""
     return [
         CaseloadRow(
             citizen=c,
-            placement=current_placement(c),
+            placement=_current(courses_of[c.id]),
             next_visit=next_visits.get(c.id),
             last_visit=last_visits.get(c.id),
         )
@@ -143,7 +148,7 @@ def current_placement(citizen: Citizen) -> Placement | None:
     return _current(citizen.placements)
 
 
-def _current(placements: Sequence[Placement] | Sequence[CourseView]):
+def _current(placements: Sequence[Placement] | Sequence[CourseView]) -> Placement | CourseView | None:
     """Of a citizen's courses, newest first: the open one if there is one, else the latest."""
     open_ = [p for p in placements if p.status in (PlacementStatus.PLANNED, PlacementStatus.ACTIVE)]
     candidates = open_ or placements
@@ -346,10 +351,7 @@ def day(user: User, today: date, days_ahead: int = 7) -> Day:
     )
     courses = [(p, next_of_course.get(p.id)) for _, p in sorted(followed.items())]
     courses.sort(key=lambda c: (c[1] is None, c[1].due_date if c[1] else date.max, c[0].id))  # soonest first
-    rows = tuple(
-        CaseloadRow(c, _current(courses_of[c.id]), next_visits.get(c.id), last[c.id])
-        for c in citizens.values()
-    )
+    rows = tuple(_rows(citizens.values(), courses_of, next_visits, last))
     return Day(rows, agenda, tuple(courses))
 
 
