@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 DEFAULT_TIME_OF_DAY = time(10, 0)
 ENV = "EFTERVAERN_TEST_TODAY"
+# True while the suite's frozen clock runs (tests/conftest.py): the servers a test starts then run on it too.
+SUITE_CLOCK_RUNNING = False
 
 
 def start_of_run(value: str | None = None) -> datetime:

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.config import TestConfig
 from app.extensions import db
+from tests import clock
 from tests.clock import start_of_run
 from tests.factories import PASSWORD
 from tests.smtp_server import smtp_server  # noqa: F401  (a fixture for every test module)
@@ -46,7 +47,11 @@ def frozen_clock() -> Iterator[datetime]:
     """
     start = start_of_run()
     with time_machine.travel(start, tick=True):
-        yield start
+        clock.SUITE_CLOCK_RUNNING = True
+        try:
+            yield start
+        finally:
+            clock.SUITE_CLOCK_RUNNING = False
 
 
 @pytest.fixture(scope="session")

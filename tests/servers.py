@@ -25,6 +25,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app.core.timeutil import utcnow
+from tests import clock
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -119,6 +122,13 @@ def redis_server() -> Iterator[str]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throwaway redis-server for the tests that need one, started once for the run."""
+    with redis_server() as url:
+        yield url
+
+
 def wait_for_port(port: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -177,15 +187,24 @@ def app_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def _program(module: str, *arguments: str) -> list[str]:
+    """The command that runs a program of the installation: on the suite's clock when a test starts it
+    (tests/suite_clock.py), on the real one otherwise (the benchmarks, which time-machine would slow)."""
+    if clock.SUITE_CLOCK_RUNNING:
+        moment = utcnow().isoformat()  # the suite's frozen clock, as it stands now
+        return [str(BIN / "python"), "-m", "tests.suite_clock", moment, module, *arguments]
+    return [str(BIN / module), *arguments]
+
+
 def gunicorn(name: str, port: int, env: dict[str, str], log_dir: Path, workers: int = 2) -> Process:
     """gunicorn with the repository's gunicorn.conf.py, serving the development configuration."""
     env = {**env, "WSGI_APP": "app:create_app()", "GUNICORN_BIND": f"127.0.0.1:{port}"}
     env["WEB_CONCURRENCY"] = str(workers)
-    return Process(name, [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], env, log_dir)
+    return Process(name, _program("gunicorn", "-c", "gunicorn.conf.py"), env, log_dir)
 
 
 def worker(name: str, env: dict[str, str], log_dir: Path, threads: int = 1) -> Process:
-    return Process(name, [str(BIN / "flask"), "worker", "--threads", str(threads)], env, log_dir)
+    return Process(name, _program("flask", "worker", "--threads", str(threads)), env, log_dir)
 
 
 def wait_http(url: str, timeout: float = 60.0) -> None:
