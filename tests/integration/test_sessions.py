@@ -12,7 +12,7 @@ from app.auth.services import set_password
 from app.extensions import db
 from app.models import AuditEvent, Role, UserSession
 from tests.factories import PASSWORD, make_user
-from tests.redis_server import redis_url  # noqa: F401  (a fixture)
+from tests.servers import redis_url  # noqa: F401  (a fixture)
 
 PHONE = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 "
