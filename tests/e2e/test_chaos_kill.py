@@ -19,7 +19,7 @@ from app.models import Document, Signature, Visit
 from app.placements.services import create_placement
 from app.reports.seal import verify
 from tests.conftest import _config
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, on_test_clock
 from tests.e2e.test_field_day import _fill, _sign_offline
 from tests.factories import PASSWORD, make_citizen, make_contact, make_workplace
 from tests.servers import BIN, ROOT, Process, free_port, gunicorn, wait_http, worker
@@ -104,13 +104,16 @@ def test_server_killed_while_the_device_sends(browser_type: BrowserType, tmp_pat
         return processes
 
     processes = start()
-    context = browser_type.launch_persistent_context(
-        str(tmp_path / "profile"),
-        executable_path=CHROMIUM,
-        args=CHROMIUM_ARGS,
-        viewport=PHONE,
-        locale="da-DK",
-        timezone_id="Europe/Copenhagen",
+    # On the suite's clock, as the servers are (tests/suite_clock.py): the forms date the visits by it.
+    context = on_test_clock(
+        browser_type.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            viewport=PHONE,
+            locale="da-DK",
+            timezone_id="Europe/Copenhagen",
+        )
     )
     try:
         page = context.pages[0] if context.pages else context.new_page()
