@@ -92,6 +92,14 @@
             upgrading.createObjectStore("drafts", { keyPath: "key" });
             upgrading.createObjectStore("outbox", { keyPath: "uuid" });
           },
+          // Another page is deleting the database (another user has logged in on the device: wipeDevice).
+          // The deletion, and every later open of the database, waits for this connection until it
+          // closes: let go at once (the next use here opens it anew), or that page's store would hang.
+          blocking() {
+            if (database) database.close();
+            database = null;
+            opened = null;
+          },
         }).then((connection) => { database = connection; return connection; })
       );
     }
