@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.auth import sessions
+from app.auth import sessions, user_cache
 from app.core.timeutil import epoch_seconds
 from app.extensions import db, login_manager
 from app.models import User
@@ -15,8 +15,10 @@ from app.models import User
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The session's user; a deactivated account is logged out at its next request."""
-    user = db.session.get(User, int(user_id))
+    """The session's user; a deactivated account is logged out at its next request. With sessions in
+    Redis its row is kept there under a stamp that every change to it replaces (app.auth.user_cache)."""
+    kept = user_cache.cache()
+    user = kept.load(int(user_id)) if kept is not None else db.session.get(User, int(user_id))
     return user if user is not None and user.is_active else None
 
 

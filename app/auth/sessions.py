@@ -418,6 +418,10 @@ def device_label(user_agent: str | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from app.auth import user_cache
+
     url = app.config.get("SESSION_REDIS_URL")
-    app.extensions["session_store"] = RedisStore(url) if url else DatabaseStore()
+    app.extensions["session_store"] = store_ = RedisStore(url) if url else DatabaseStore()
+    redis = store_.redis if isinstance(store_, RedisStore) else None
+    user_cache.init_app(app, redis, store_.prefix if isinstance(store_, RedisStore) else "")
     app.session_interface = ServerSessionInterface()

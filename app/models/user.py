@@ -34,6 +34,8 @@ class Team(db.Model):
 
 # The password hash of an account that has no password (it logs in through the IdP only).
 NO_PASSWORD = "!"
+# Where a User made from a kept copy (app.auth.user_cache), which holds no hash, notes whether it has one.
+KEPT_HAS_PASSWORD = "_kept_has_password"
 
 
 class User(UserMixin, db.Model):
@@ -71,6 +73,9 @@ class User(UserMixin, db.Model):
     def has_password(self) -> bool:
         """False for an account that logs in through the municipality's IdP only (made by its first
         single sign-on): it has no password here to change."""
+        if "password_hash" not in self.__dict__ and KEPT_HAS_PASSWORD in self.__dict__:
+            # A copy kept without its hash (app.auth.user_cache) knows this much; every page's header asks.
+            return bool(self.__dict__[KEPT_HAS_PASSWORD])
         return self.password_hash != NO_PASSWORD
 
     @property
