@@ -79,12 +79,14 @@ def record(
         return
     # One statement for all of a page's rows (a list of 35 citizens is one INSERT, not 35), in the
     # caller's transaction: its commit stores them with its own change.
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(_INSERT_FOR_EACH_CITIZEN, {**values, "citizen_ids": ids})
+    # On the session's connection (in its transaction), past the ORM's handling of statements: these
+    # are the table's own INSERTs, no objects are made for the rows.
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_INSERT_FOR_EACH_CITIZEN, {**values, "citizen_ids": ids})
     else:
-        # The table's own INSERT (Core), not the ORM's bulk path: no objects are made for the rows, and
-        # several rows go in one statement.
-        db.session.execute(_INSERT, [{**values, "citizen_id": citizen_id} for citizen_id in ids])
+        # Several rows in one statement (executemany).
+        connection.execute(_INSERT, [{**values, "citizen_id": citizen_id} for citizen_id in ids])
 
 
 def _insert_for_each_citizen() -> sa.Insert:

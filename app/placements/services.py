@@ -64,6 +64,11 @@ def _log(action: AuditAction, placement: Placement, user: User, purpose: str = "
     _log_course(action, placement.id, placement.citizen_id, user, purpose)
 
 
+def log_read(placement: Placement, user: User, purpose: str) -> None:
+    """Log a read of the course in the present transaction (the caller commits)."""
+    _log(AuditAction.READ, placement, user, purpose)
+
+
 def _log_course(action: AuditAction, placement_id: int, citizen_id: int, user: User, purpose: str) -> None:
     audit.record(
         action,
@@ -387,13 +392,16 @@ def get_placement(
     write: bool = False,
     log: bool = True,
     keep_loaded: bool = False,
+    commit: bool = True,
 ) -> Placement:
     """A course of a citizen the user may see (the read is logged), else 404.
 
     Only the citizen's own jobformidler changes a course (`write`); a supervisor reads (403). `log=False`
     only for an answer that shows none of the citizen's data (a status polled by a page whose own read
     was logged). `keep_loaded`: the log's commit leaves the session's rows loaded, for a request that
-    goes on to write with them (a visit's save) rather than read them all again.
+    goes on to write with them (a visit's save) rather than read them all again. `commit=False`: the
+    log is left in the present transaction, for a caller that commits it with its own change (and on
+    every answer that changes nothing).
     """
     placement = db.session.scalar(
         sa.select(Placement)
@@ -410,6 +418,8 @@ def get_placement(
         abort(403)
     if log:
         _log(AuditAction.READ, placement, user, purpose)
+        if not commit:
+            return placement
         if keep_loaded:
             commit_keeping_loaded()
         else:

@@ -17,7 +17,7 @@ from app.auth.access import role_required
 from app.contacts import services as contacts
 from app.contacts.forms import AnswerForm, ContactForm
 from app.core.timeutil import DeviceTime, local_today, parse_device_time, utcnow
-from app.extensions import db
+from app.extensions import commit_keeping_loaded, db
 from app.models import Contact, Role, SignerRole, Visit
 from app.placements.services import get_placement, use_loaded_placement, use_own_course
 from app.sync.openapi import spec
@@ -144,24 +144,35 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     placement_id, template_id = parse_id(data.get("placement_id")), parse_id(data.get("template_id"))
     if placement_id is None:
         return _invalid({"placement_id": [_("The visit must name its course.")]})
-    # 404/403 outside the caseload; the log committed with the course and citizen kept for the save.
-    placement = get_placement(current_user, placement_id, purpose="visit", write=True, keep_loaded=True)
+    # 404/403 outside the caseload. The read's log stays in this transaction: the save commits it with
+    # the visit, and every answer that saves nothing commits it alone (`_read_logged`).
+    placement = get_placement(current_user, placement_id, purpose="visit", write=True, commit=False)
     existing = services.for_save(stored)
     template = services.template_with_items(template_id) if template_id is not None else None
     if template is None:
-        return _invalid({"template_id": [_("Unknown checklist template.")]})
+        return _read_logged(_invalid({"template_id": [_("Unknown checklist template.")]}))
     form = visit_form(template, formdata=data)
     clock, clock_errors = _visit_clock(data)
     if not form.validate() or clock_errors:
-        return _invalid({**form.errors, **clock_errors})
+        return _read_logged(_invalid({**form.errors, **clock_errors}))
     result = services.save_visit(
-        visit_uuid, form, current_user, local_today(), clock, body, existing=existing, placement=placement
+        visit_uuid,
+        form,
+        current_user,
+        local_today(),
+        clock,
+        body,
+        existing=existing,
+        placement=placement,
+        read_purpose="visit",
     )
     if result.outcome == services.Outcome.NOT_FOUND:
+        _read_logged(None)
         not_found()
     if result.outcome == services.Outcome.INVALID:
-        return _invalid(result.errors)
+        return _read_logged(_invalid(result.errors))
     if result.outcome == services.Outcome.CONFLICT:
+        _read_logged(None)
         if result.visit.is_immutable:
             message = _("This visit is signed and can no longer be changed. Make an addendum to correct it.")
         elif result.visit.signatures:
@@ -174,8 +185,16 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
             message = _("This visit belongs to another course or template and cannot be changed to this one.")
         return jsonify(error="conflict", message=message, visit=visit_json(result.visit)), 409
     if result.outcome == services.Outcome.UNCHANGED:
+        _read_logged(None)
         ensure_summary(result.visit)  # a replay after a lost summary job heals it
     return jsonify(visit_json(result.visit)), STATUS[result.outcome]
+
+
+def _read_logged(answer: ResponseReturnValue | None) -> ResponseReturnValue | None:
+    """`answer`, after committing the log of the course's read: the answer saves nothing else, and is
+    made of the rows as they were read."""
+    commit_keeping_loaded()
+    return answer
 
 
 def _identical_replay(visit: services.StoredVisit) -> ResponseReturnValue:

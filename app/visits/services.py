@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
@@ -38,6 +39,7 @@ from app.models import (
     Signature,
     SignerRole,
     SigningToken,
+    TemplateStatus,
     User,
     Visit,
     VisitKind,
@@ -201,7 +203,8 @@ _STORED = (
 def stored_for_put(visit_uuid: uuid_lib.UUID) -> StoredVisit | None:
     """The visit stored under this UUID, if any, as StoredVisit: one statement of plain values, without
     the ORM's objects a replay never uses."""
-    row = db.session.execute(_STORED, {"uuid": visit_uuid}).first()
+    # On the session's connection: a statement of columns needs none of the ORM's handling of results.
+    row = db.session.connection().execute(_STORED, {"uuid": visit_uuid}).first()
     return StoredVisit(*row) if row else None
 
 
@@ -234,16 +237,32 @@ def is_identical_replay(visit: StoredVisit, body: str) -> bool:
 
 
 def template_with_items(template_id: int) -> ChecklistTemplate | None:
-    """A checklist template with its topics, in one statement (the form is made of them)."""
-    return (
-        db.session.scalars(
-            sa.select(ChecklistTemplate)
-            .where(ChecklistTemplate.id == template_id)
-            .options(sa.orm.joinedload(ChecklistTemplate.items))
-        )
-        .unique()
-        .first()
-    )
+    """A checklist version that visits are filled with (published or superseded, never a draft: a draft
+    can still change or be discarded under a visit that named it), with its topics (the form is made of
+    them), in the request's session. Read once per process and then taken from the app's store with no
+    statement.
+
+    The app's own store (one per process and database): a version visits are filled with is never
+    changed after it is published (check_editable: only a draft is), so a copy is never stale, except
+    for its status (published → superseded), which a visit's save does not read."""
+    versions = current_app.extensions.setdefault("checklist_versions", {})
+    kept = versions.get(template_id)
+    if kept is None:
+        with sa.orm.Session(db.engine) as session:
+            kept = (
+                session.scalars(
+                    sa.select(ChecklistTemplate)
+                    .where(ChecklistTemplate.id == template_id)
+                    .where(ChecklistTemplate.status != TemplateStatus.DRAFT)
+                    .options(sa.orm.joinedload(ChecklistTemplate.items))
+                )
+                .unique()
+                .first()
+            )
+        if kept is None:
+            return None
+        versions[template_id] = kept
+    return db.session.merge(kept, load=False)
 
 
 # Stands for content that is not a valid visit of the course: it matches no visit's hash.
@@ -421,6 +440,7 @@ def save_visit(
     body: str | None = None,
     existing: Visit | type[LookUp] | None = LookUp,
     placement: Placement | None = None,
+    read_purpose: str | None = None,
 ) -> SaveResult:
     """Store a completed visit idempotently (the caller has checked the user may use the placement).
 
@@ -428,7 +448,9 @@ def save_visit(
     later carries the same content and is recognised as the same visit. `body` is the body_digest of
     what was sent, kept so that the same body sent again is answered without the form. `existing`: the
     visit stored under the UUID as the caller just read it (None: there is none), else it is looked up;
-    `placement`: the course the form names, as the caller loaded it for the caseload check.
+    `placement`: the course the form names, as the caller loaded it for the caseload check;
+    `read_purpose`: the caller logged its read of that course in the present transaction (for this
+    purpose), to be committed with the save: a rollback here logs it again.
     The visit, its log, the plan it moves and the course it completes are stored in one transaction."""
     if placement is None or placement.id != int(form.placement_id.data):
         placement = db.session.get(Placement, int(form.placement_id.data))
@@ -460,6 +482,8 @@ def save_visit(
         # The same UUID arrived twice at once (two tabs, a retry racing the first request): the other
         # request stored it; answer as a replay of that.
         db.session.rollback()
+        if read_purpose is not None:
+            placements.log_read(placement, user, read_purpose)
         return _save_existing(find(visit_uuid), content, digest, user, today, clock, body)
     _log(AuditAction.CREATE, visit, user)
     _after_save(visit, user, today)

@@ -86,3 +86,64 @@ def test_retention_deletes_only_old_events(app):
     db.session.commit()
     assert purge_expired(365) == 1
     assert len(_events()) == 1
+
+
+def _course_reads(placement_id: int) -> list[AuditEvent]:
+    return [
+        e
+        for e in _events()
+        if e.object_type == "placement" and e.object_id == placement_id and e.action == AuditAction.READ
+    ]
+
+
+def test_a_visit_sent_logs_the_read_whatever_the_answer(client, auth):
+    """The read of the course rides in the save's transaction: is it stored with a new visit, with a
+    refused one (422) and with a replay, once each?"""
+    import uuid
+
+    from tests.visit_helpers import course, payload
+
+    _, placement = course()
+    auth.login("mette")
+    key = uuid.uuid4()
+    assert client.put(f"/api/v1/visits/{key}", json=payload(placement)).status_code == 201
+    assert len(_course_reads(placement.id)) == 1
+    assert [e.action for e in _events() if e.object_type == "visit"] == [AuditAction.CREATE]
+    # Refused by the form, then by the service's date check: the course was read both times.
+    for bad in (payload(placement, can_convert="kanske"), payload(placement, performed_on="9999-01-01")):
+        assert client.put(f"/api/v1/visits/{uuid.uuid4()}", json=bad).status_code == 422
+    assert len(_course_reads(placement.id)) == 3
+    assert client.put(f"/api/v1/visits/{key}", json=payload(placement)).status_code == 200
+    assert len(_course_reads(placement.id)) == 4
+
+
+def test_a_duplicate_caught_at_the_insert_keeps_the_read_logged(app):
+    """Two requests with one new UUID: the second finds the first's row only at its INSERT and rolls
+    back. Is its read of the course still logged, and the visit answered as stored?"""
+    import uuid
+
+    from app.core.timeutil import local_today
+    from app.placements.services import get_placement
+    from app.visits import services
+    from app.visits.forms import formdata_from_json, visit_form
+    from tests.visit_helpers import course, payload
+
+    me, placement = course()
+    key = uuid.uuid4()
+    data = formdata_from_json(payload(placement))
+
+    def save(existing):
+        with app.test_request_context():
+            found = get_placement(me, placement.id, purpose="visit", write=True, commit=False)
+            form = visit_form(services.template_with_items(int(data["template_id"])), formdata=data)
+            assert form.validate(), form.errors
+            result = services.save_visit(
+                key, form, me, local_today(), existing=existing, placement=found, read_purpose="visit"
+            )
+            db.session.commit()
+            return result.outcome
+
+    assert save(existing=services.LookUp) == services.Outcome.CREATED
+    # As if the stored row had not been there when this request looked (the other request's moment).
+    assert save(existing=None) == services.Outcome.UNCHANGED
+    assert len(_course_reads(placement.id)) == 2

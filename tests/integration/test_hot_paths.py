@@ -177,9 +177,9 @@ def test_a_visit_stored_before_bodies_were_kept_is_answered_from_the_hash_after_
 
 
 def test_a_new_visit_is_stored_in_a_bounded_number_of_statements(client, auth):
-    """Does a PUT of a new visit on a course with a long history run at most 12 SQL statements, read
+    """Does a PUT of a new visit on a course with a long history run at most 10 SQL statements, read
     none of the course's earlier visits but the one that reported hours last, and build the form's
-    class only once for a template?"""
+    class and read the checklist version only once for a template?"""
     _me, placement = course()
     auth.login("mette")
     body = payload(placement)
@@ -192,7 +192,25 @@ def test_a_new_visit_is_stored_in_a_bounded_number_of_statements(client, auth):
     assert forms._form_class.cache_info().misses == made_before, "the form's class was built again"
     visit_reads = [s for s in seen if s.lstrip().startswith("SELECT visits.")]
     assert all("LIMIT" in s for s in visit_reads[1:]), "\n".join(visit_reads)
-    assert len(seen) <= 12, "\n".join(seen)
+    version_reads = [s for s in seen if s.lstrip().startswith("SELECT checklist_")]
+    assert not version_reads, "the checklist version was read again"
+    assert len(seen) <= 10, "\n".join(seen)
+
+
+def test_a_visit_naming_a_draft_checklist_is_refused(client, auth):
+    """A draft checklist can still change or be discarded: is a visit that names one refused with the
+    Danish message, and the same visit with the published version stored?"""
+    from app.checklists.services import new_draft
+
+    me, placement = course()
+    draft = new_draft(me)
+    auth.login("mette")
+    key = uuid.uuid4()
+    response = client.put(f"/api/v1/visits/{key}", json=payload(placement, template_id=draft.id))
+    assert response.status_code == 422
+    assert response.json["errors"]["template_id"] == ["Ukendt tjekliste."]
+    assert db.session.scalar(sa.select(Visit).where(Visit.uuid == key)) is None
+    assert client.put(f"/api/v1/visits/{key}", json=payload(placement)).status_code == 201
 
 
 def test_a_time_set_with_an_offset_is_held_in_utc_as_the_database_gives_it_back(app):
