@@ -69,12 +69,18 @@ def test_a_kept_user_is_used_without_reading_the_row(app, client):
     assert client.get("/api/v1/csrf-token").status_code == 200
 
 
-def test_deactivation_logs_out_at_the_next_request_with_the_copy_kept(app, client):
-    """Is a deactivated account refused at its next request, though its row was kept a moment before?"""
+def _logged_in_jobformidler(client):
+    """A team, its administrator and Mette of the team, logged in on `client`."""
     team = make_team(name="Team Nord")
     admin = make_user(Role.ADMIN, username="admin")
     mette = make_user(username="mette", team=team)
     _login(client, "mette")
+    return team, admin, mette
+
+
+def test_deactivation_logs_out_at_the_next_request_with_the_copy_kept(app, client):
+    """Is a deactivated account refused at its next request, though its row was kept a moment before?"""
+    team, admin, mette = _logged_in_jobformidler(client)
     assert client.get("/borgere").status_code == 200  # the copy is kept
     fields = {"username": "mette", "full_name": mette.full_name, "role": Role.JOBFORMIDLER, "team": team}
     update_user(mette, by=admin, active=False, **fields)
@@ -84,10 +90,7 @@ def test_deactivation_logs_out_at_the_next_request_with_the_copy_kept(app, clien
 
 def test_a_new_role_takes_effect_at_the_next_request(app, client):
     """Does a jobformidler made a supervisor (the administrator's form) see the supervisor's pages at once?"""
-    team = make_team(name="Team Nord")
-    admin_user = make_user(Role.ADMIN, username="admin")
-    mette = make_user(username="mette", team=team)
-    _login(client, "mette")
+    team, admin_user, mette = _logged_in_jobformidler(client)
     assert client.get("/leder").status_code == 403
     admin = type(client)(app, app.response_class, use_cookies=True)
     _login(admin, "admin")
