@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import abort
@@ -34,13 +34,18 @@ from app.models import (
 
 def visible_citizens(user: User) -> sa.Select:
     """The citizens `user` may see: a jobformidler their own caseload, a supervisor their team's."""
-    query = sa.select(Citizen)
-    if user.role == Role.JOBFORMIDLER:
-        return query.where(Citizen.jobformidler_id == user.id)
-    if user.role == Role.SUPERVISOR and user.team_id is not None:
-        team_members = sa.select(User.id).where(User.team_id == user.team_id)
-        return query.where(Citizen.jobformidler_id.in_(team_members))
-    return query.where(sa.false())  # administrators manage the system, not citizens
+    return sa.select(Citizen).where(visibility(user.role, user.team_id is not None, user.id, user.team_id))
+
+
+def visibility(role: Role, in_team: bool, viewer_id: Any, team_id: Any) -> sa.ColumnElement[bool]:
+    """The rule of `visible_citizens` as a condition on Citizen, for a viewer of this role (`in_team`:
+    whether they belong to a team); `viewer_id` and `team_id` are values, or bind parameters for a
+    statement made once for every viewer of the role."""
+    if role == Role.JOBFORMIDLER:
+        return Citizen.jobformidler_id == viewer_id
+    if role == Role.SUPERVISOR and in_team:
+        return Citizen.jobformidler_id.in_(sa.select(User.id).where(User.team_id == team_id))
+    return sa.false()  # administrators manage the system, not citizens
 
 
 def may_see(user: User, citizen: Citizen) -> bool:

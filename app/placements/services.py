@@ -3,6 +3,7 @@ agreement with a history, moving, adding and cancelling visits, and the course's
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,7 +14,7 @@ from flask import abort
 from wtforms.fields.choices import SelectChoice
 
 from app.audit import services as audit
-from app.caseload.services import may_see, visible_citizens
+from app.caseload.services import may_see, visibility
 from app.core.timeutil import local_date
 from app.extensions import commit_keeping_loaded, db
 from app.models import (
@@ -289,17 +290,44 @@ def apply_next_visit_date(
 
     `done` is the scheduled visit just performed, which is no longer "next".
     """
-    planned = [
-        sv
-        for sv in placement.scheduled_visits
-        if sv.status == ScheduledVisitStatus.PLANNED and sv is not done
-    ]
-    nxt = min(planned, key=lambda sv: sv.due_date, default=None)
+    nxt = _next_planned_but(placement, done)
     if nxt is None:
         return _add(placement, next_date, source="next_visit")
     if nxt.due_date != next_date:
         _move(nxt, next_date)
     return nxt
+
+
+def _next_planned_but(placement: Placement, done: ScheduledVisit | None) -> ScheduledVisit | None:
+    """The course's next planned visit other than `done`: from the plan in memory where it is loaded,
+    else the one row from the database (a course plans a visit a month for a year or more; a save moves
+    only this one). The session flushes first, so `done` is no longer planned there either."""
+    if "scheduled_visits" in sa.inspect(placement).dict:
+        planned = [
+            sv
+            for sv in placement.scheduled_visits
+            if sv.status == ScheduledVisitStatus.PLANNED and sv is not done
+        ]
+        return min(planned, key=lambda sv: (sv.due_date, sv.id or 0), default=None)
+    return db.session.scalar(
+        _NEXT_PLANNED, {"placement_id": placement.id, "done_id": done.id if done is not None else None}
+    )
+
+
+_NEXT_PLANNED = (
+    sa.select(ScheduledVisit)
+    .where(
+        ScheduledVisit.placement_id == sa.bindparam("placement_id"),
+        ScheduledVisit.status == ScheduledVisitStatus.PLANNED,
+        # NULL for no visit done: `id != NULL` is never true, so the condition is written out.
+        sa.or_(
+            sa.bindparam("done_id", type_=sa.Integer).is_(None),
+            ScheduledVisit.id != sa.bindparam("done_id"),
+        ),
+    )
+    .order_by(ScheduledVisit.due_date, ScheduledVisit.id)
+    .limit(1)
+)
 
 
 # --- Progress toward ordinary paid hours ----------------------------------------------------------
@@ -356,13 +384,18 @@ def latest_reported_hours(placement: Placement) -> ReportedHours | None:
         reported = [v for v in placement.visits if v.paid_hours_per_week is not None]
         latest = max(reported, key=Visit.sort_key, default=None)
         return ReportedHours(latest.paid_hours_per_week, latest.performed_at) if latest else None
-    row = db.session.execute(
-        sa.select(Visit.paid_hours_per_week, Visit.performed_at)
-        .where(Visit.placement_id == placement.id, Visit.paid_hours_per_week.is_not(None))
-        .order_by(*(column.desc() for column in Visit.chronological()))
-        .limit(1)
-    ).first()
+    db.session.flush()  # the statement below goes past the session's autoflush
+    row = db.session.connection().execute(_LATEST_HOURS, {"placement_id": placement.id}).first()
     return ReportedHours(*row) if row else None
+
+
+# Made once (a save asks on every request), run on the session's connection: two plain values.
+_LATEST_HOURS = (
+    sa.select(Visit.paid_hours_per_week, Visit.performed_at)
+    .where(Visit.placement_id == sa.bindparam("placement_id"), Visit.paid_hours_per_week.is_not(None))
+    .order_by(*(column.desc() for column in Visit.chronological()))
+    .limit(1)
+)
 
 
 def update_course_status(placement: Placement, user: User, today: date, commit: bool = True) -> bool:
@@ -404,13 +437,8 @@ def get_placement(
     every answer that changes nothing).
     """
     placement = db.session.scalar(
-        sa.select(Placement)
-        .join(Placement.citizen)
-        # The citizen is joined anyway: keep it, rather than load it again for the owner check.
-        .options(sa.orm.contains_eager(Placement.citizen))
-        .where(
-            Placement.id == placement_id, Citizen.id.in_(visible_citizens(user).with_only_columns(Citizen.id))
-        )
+        _visible_placement(user.role, user.team_id is not None),
+        {"placement_id": placement_id, "viewer_id": user.id, "team_id": user.team_id},
     )
     if placement is None:
         abort(404)
@@ -425,6 +453,20 @@ def get_placement(
         else:
             db.session.commit()
     return placement
+
+
+@functools.cache
+def _visible_placement(role: Role, in_team: bool) -> sa.Select:
+    """The course by its id, with its citizen, if a viewer of this role may see it (`visibility`): one
+    statement for every viewer of the role, made once (a save reads it on every request)."""
+    rule = visibility(role, in_team, sa.bindparam("viewer_id"), sa.bindparam("team_id"))
+    return (
+        sa.select(Placement)
+        .join(Placement.citizen)
+        # The citizen is joined anyway: keep it, rather than load it again for the owner check.
+        .options(sa.orm.contains_eager(Placement.citizen))
+        .where(Placement.id == sa.bindparam("placement_id"), rule)
+    )
 
 
 def use_loaded_placement(user: User, placement: Placement, purpose: str, write: bool = False) -> None:

@@ -306,35 +306,44 @@ def performed_at(content: dict[str, Any], clock: DeviceClock, existing: Visit | 
     return datetime.combine(day, time(12, 0), tzinfo=zone())
 
 
-def _stamp(visit: Visit, clock: DeviceClock) -> None:
-    """Keep the device's times and the server's receipt of what the visit now says."""
+def _column_values(
+    content: dict[str, Any],
+    digest: str,
+    clock: DeviceClock,
+    body: str | None,
+    existing: Visit | None = None,
+) -> dict[str, Any]:
+    """What a save writes to the visit's columns: its content and hashes (`digest`: content_hash of
+    the content), and the device's times with the server's receipt of what the visit now says (kept
+    beside the content, not part of it). `existing`: the stored visit an update changes."""
     received = utcnow()
-    if clock.started is not None and visit.started_at is None:
-        visit.started_at = clock.started.at
-    visit.completed_at = clock.completed.at if clock.completed is not None else received
+    can_convert = ConvertAnswer(content["can_convert"])
+    values = {
+        "performed_at": performed_at(content, clock, existing),
+        "kind": VisitKind(content["kind"]),
+        "on_site": content["on_site"],
+        "present": content["present"] or None,
+        "answers": content["answers"],
+        "paid_hours_per_week": Decimal(content["paid_hours_per_week"]),
+        "internship_hours_per_week": Decimal(content["internship_hours_per_week"]),
+        "can_convert": can_convert,
+        "hours_discussed": can_convert != ConvertAnswer.NOT_DISCUSSED,
+        "hours_note": content["hours_note"] or None,
+        "actions": content["actions"],
+        "next_visit_date": (
+            date.fromisoformat(content["next_visit_date"]) if content["next_visit_date"] else None
+        ),
+        "content_hash": digest,
+        "submission_hash": submission_hash(body, digest) if body is not None else None,
+        "completed_at": clock.completed.at if clock.completed is not None else received,
+        "received_at": received,
+        "clock_skew_seconds": clock.skew_seconds(received),
+    }
+    if clock.started is not None and (existing is None or existing.started_at is None):
+        values["started_at"] = clock.started.at
     if clock.offset_minutes is not None:
-        visit.device_utc_offset = clock.offset_minutes
-    visit.received_at = received
-    visit.clock_skew_seconds = clock.skew_seconds(received)
-
-
-def _apply(visit: Visit, content: dict[str, Any], clock: DeviceClock, body: str | None = None) -> None:
-    visit.performed_at = performed_at(content, clock, visit if visit.id else None)
-    visit.kind = VisitKind(content["kind"])
-    visit.on_site = content["on_site"]
-    visit.present = content["present"] or None
-    visit.answers = content["answers"]
-    visit.paid_hours_per_week = Decimal(content["paid_hours_per_week"])
-    visit.internship_hours_per_week = Decimal(content["internship_hours_per_week"])
-    visit.can_convert = ConvertAnswer(content["can_convert"])
-    visit.hours_discussed = visit.can_convert != ConvertAnswer.NOT_DISCUSSED
-    visit.hours_note = content["hours_note"] or None
-    visit.actions = content["actions"]
-    visit.next_visit_date = (
-        date.fromisoformat(content["next_visit_date"]) if content["next_visit_date"] else None
-    )
-    visit.content_hash = content_hash(content)
-    visit.submission_hash = submission_hash(body, visit.content_hash) if body is not None else None
+        values["device_utc_offset"] = clock.offset_minutes
+    return values
 
 
 def _check_references(form: VisitFormBase, placement: Placement, template: ChecklistTemplate) -> dict:
@@ -463,21 +472,23 @@ def save_visit(
         existing = find(visit_uuid)
     if existing is not None:
         return _save_existing(existing, content, digest, user, today, clock, body)
-    visit = Visit(
-        uuid=visit_uuid,
-        placement=placement,
-        template_id=content["template_id"],
-        performed_by=user,
-        scheduled_visit_id=content["scheduled_visit_id"],
-        addendum_of=find(content["addendum_of"]) if content["addendum_of"] else None,
-        state=VisitState.COMPLETED,
-        signatures=[],  # a new visit has none: the answer need not ask the database
-    )
-    _apply(visit, content, clock, body)
-    _stamp(visit, clock)
-    db.session.add(visit)
+    addendum_of = find(content["addendum_of"]) if content["addendum_of"] else None
     try:
-        db.session.flush()
+        # One INSERT … RETURNING of the row as the database stored it, past the unit of work (a visit
+        # is a new row with nothing else to order around it: its course and plan are already stored).
+        visit = db.session.scalars(
+            _INSERT_VISIT,
+            {
+                "uuid": visit_uuid,
+                "placement_id": placement.id,
+                "template_id": content["template_id"],
+                "performed_by_id": user.id,
+                "scheduled_visit_id": content["scheduled_visit_id"],
+                "addendum_of_id": addendum_of.id if addendum_of is not None else None,
+                "state": VisitState.COMPLETED,
+                **_column_values(content, digest, clock, body),
+            },
+        ).one()
     except IntegrityError:
         # The same UUID arrived twice at once (two tabs, a retry racing the first request): the other
         # request stored it; answer as a replay of that.
@@ -485,10 +496,17 @@ def save_visit(
         if read_purpose is not None:
             placements.log_read(placement, user, read_purpose)
         return _save_existing(find(visit_uuid), content, digest, user, today, clock, body)
+    # A new visit has no signatures: the answer need not ask the database.
+    sa.orm.attributes.set_committed_value(visit, "signatures", [])
+    if "visits" in sa.inspect(placement).dict:
+        db.session.expire(placement, ["visits"])  # the course's visits as loaded lack this one
     _log(AuditAction.CREATE, visit, user)
     _after_save(visit, user, today)
     commit_keeping_loaded()  # the answer is made of the rows as just written
     return SaveResult(Outcome.CREATED, visit)
+
+
+_INSERT_VISIT = sa.insert(Visit).returning(Visit)
 
 
 def _save_existing(
@@ -516,8 +534,8 @@ def _save_existing(
     if content["placement_id"] != visit.placement_id or content["template_id"] != visit.template_id:
         return SaveResult(Outcome.CONFLICT, visit)
     visit.scheduled_visit_id = content["scheduled_visit_id"]
-    _apply(visit, content, clock, body)
-    _stamp(visit, clock)
+    for name, value in _column_values(content, digest, clock, body, visit).items():
+        setattr(visit, name, value)
     _log(AuditAction.UPDATE, visit, user)
     _after_save(visit, user, today)
     commit_keeping_loaded()

@@ -178,8 +178,9 @@ def test_a_visit_stored_before_bodies_were_kept_is_answered_from_the_hash_after_
 
 def test_a_new_visit_is_stored_in_a_bounded_number_of_statements(client, auth):
     """Does a PUT of a new visit on a course with a long history run at most 10 SQL statements, read
-    none of the course's earlier visits but the one that reported hours last, and build the form's
-    class and read the checklist version only once for a template?"""
+    none of the course's earlier visits but the one that reported hours last, only the one planned
+    visit its next visit date moves, and build the form's class and read the checklist version only
+    once for a template?"""
     _me, placement = course()
     auth.login("mette")
     body = payload(placement)
@@ -192,6 +193,8 @@ def test_a_new_visit_is_stored_in_a_bounded_number_of_statements(client, auth):
     assert forms._form_class.cache_info().misses == made_before, "the form's class was built again"
     visit_reads = [s for s in seen if s.lstrip().startswith("SELECT visits.")]
     assert all("LIMIT" in s for s in visit_reads[1:]), "\n".join(visit_reads)
+    plan_reads = [s for s in seen if s.lstrip().startswith("SELECT scheduled_visits.")]
+    assert plan_reads and all("LIMIT" in s for s in plan_reads), "\n".join(plan_reads)
     version_reads = [s for s in seen if s.lstrip().startswith("SELECT checklist_")]
     assert not version_reads, "the checklist version was read again"
     assert len(seen) <= 10, "\n".join(seen)

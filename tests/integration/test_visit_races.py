@@ -94,7 +94,7 @@ def test_a_signature_of_the_old_content_while_new_content_is_saved_is_refused(
     signature of A stands on a visit that says B?"""
     key, body, content_a, token = visit_with_link
     started, done, answers = threading.Event(), threading.Event(), []
-    monkeypatch.setattr(services, "_stamp", _holding(services._stamp, started, done))
+    monkeypatch.setattr(services, "_column_values", _holding(services._column_values, started, done))
     thread = _in_thread(
         app, lambda tablet: tablet.put(f"/s/{token}", json=_signature(content_a)), started, done, answers
     )
