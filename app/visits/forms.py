@@ -105,7 +105,8 @@ class VisitFormBase(FlaskForm):
     hours_note = TextAreaField(
         _l("The next step toward more paid hours"), validators=[Optional(), Length(max=NOTE_MAX)]
     )
-    actions = FieldList(FormField(ActionForm), min_entries=ACTION_ROWS, max_entries=MAX_ACTIONS)
+    # The rows sent; a page's form gets spare lines to fill in (visit_form).
+    actions = FieldList(FormField(ActionForm), max_entries=MAX_ACTIONS)
     next_visit_date = DateField(_l("Next visit"), validators=[Optional()])
 
     def validate_scheduled_visit_id(self, field: HiddenField) -> None:
@@ -156,8 +157,13 @@ class VisitFormBase(FlaskForm):
 
 def visit_form(template: ChecklistTemplate, **kwargs: Any) -> VisitFormBase:
     """The visit form for one template version: a rating and a note per topic. `kwargs` go to the form
-    (formdata, data)."""
+    (formdata, data). A form for a page (no formdata) has at least ACTION_ROWS action rows, spare ones
+    empty; a form that reads submitted data has the rows sent (empty rows are spare lines either way),
+    and is never shown: the page sends its form to the sync API."""
     form = _form_class(_shape(template))(**kwargs)
+    if kwargs.get("formdata") is None:
+        while len(form.actions) < ACTION_ROWS:
+            form.actions.append_entry()
     form.template = template
     return form
 

@@ -10,7 +10,7 @@ from app.core.timeutil import DeviceTime, local_today, parse_device_time
 from app.extensions import db
 from app.models import PlacementStatus, ScheduledVisit, ScheduledVisitStatus, Visit
 from app.visits import services
-from app.visits.forms import formdata_from_json, visit_form
+from app.visits.forms import ACTION_ROWS, formdata_from_json, visit_form
 from tests.visit_helpers import course, payload
 
 
@@ -105,3 +105,20 @@ def test_the_next_visit_date_moves_the_next_planned_visit_read_from_the_database
     assert performed.status == ScheduledVisitStatus.DONE and performed.due_date != agreed
     assert (nxt.due_date, nxt.original_due_date) == (agreed, old_due)
     assert twin.due_date == old_due and twin.status == ScheduledVisitStatus.PLANNED
+
+
+def test_a_page_form_has_spare_action_rows_and_a_read_form_the_rows_sent(app):
+    """The page shows at least three action rows to fill in (more when more are agreed); a form that
+    reads what was sent holds only the rows sent, and finds the same actions."""
+    _me, placement = course()
+    template = services.current_template()
+    page = visit_form(template, formdata=None, data=services.initial_data(placement, None, template))
+    assert len(page.actions) == ACTION_ROWS
+    four = [{"what": f"Aftale {i}", "who": "Hanne", "due": ""} for i in range(4)]
+    assert len(visit_form(template, formdata=None, data={"actions": four}).actions) == 4
+    sent = visit_form(template, formdata=formdata_from_json(payload(placement)))
+    assert sent.validate(), sent.errors
+    assert len(sent.actions) == 1
+    assert sent.cleaned_actions() == [
+        {key: str(value) for key, value in action.items()} for action in payload(placement)["actions"]
+    ]
