@@ -282,40 +282,26 @@ def next_planned(placement: Placement) -> ScheduledVisit | None:
     return min(planned, key=lambda sv: sv.due_date, default=None)
 
 
-def apply_next_visit_date(
-    placement: Placement, next_date: date, done: ScheduledVisit | None = None
-) -> ScheduledVisit:
+def apply_next_visit_date(placement: Placement, next_date: date, done: ScheduledVisit | None = None) -> None:
     """The next visit agreed at a visit: the next planned visit moves to that day, or one is added, in
     the caller's transaction (the visit's: stored with the plan it moved, or not at all).
 
-    `done` is the scheduled visit just performed, which is no longer "next".
+    `done` is the scheduled visit just performed, which is no longer "next". Only the next planned
+    visit's id and day are read (a course plans a visit a month for a year or more), and its row only
+    when it moves (from the session when loaded there).
     """
-    nxt = _next_planned_but(placement, done)
-    if nxt is None:
-        return _add(placement, next_date, source="next_visit")
-    if nxt.due_date != next_date:
-        _move(nxt, next_date)
-    return nxt
-
-
-def _next_planned_but(placement: Placement, done: ScheduledVisit | None) -> ScheduledVisit | None:
-    """The course's next planned visit other than `done`: from the plan in memory where it is loaded,
-    else the one row from the database (a course plans a visit a month for a year or more; a save moves
-    only this one). The session flushes first, so `done` is no longer planned there either."""
-    if "scheduled_visits" in sa.inspect(placement).dict:
-        planned = [
-            sv
-            for sv in placement.scheduled_visits
-            if sv.status == ScheduledVisitStatus.PLANNED and sv is not done
-        ]
-        return min(planned, key=lambda sv: (sv.due_date, sv.id or 0), default=None)
-    return db.session.scalar(
-        _NEXT_PLANNED, {"placement_id": placement.id, "done_id": done.id if done is not None else None}
-    )
+    db.session.flush()  # the statement below goes past the session's autoflush
+    done_id = done.id if done is not None else None
+    nxt = db.session.connection().execute(_NEXT_PLANNED, {"placement_id": placement.id, "done_id": done_id})
+    row = nxt.first()
+    if row is None:
+        _add(placement, next_date, source="next_visit")
+    elif row.due_date != next_date:
+        _move(db.session.get(ScheduledVisit, row.id), next_date)
 
 
 _NEXT_PLANNED = (
-    sa.select(ScheduledVisit)
+    sa.select(ScheduledVisit.id, ScheduledVisit.due_date)
     .where(
         ScheduledVisit.placement_id == sa.bindparam("placement_id"),
         ScheduledVisit.status == ScheduledVisitStatus.PLANNED,

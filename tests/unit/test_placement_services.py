@@ -127,7 +127,8 @@ def test_next_visit_date_moves_the_next_planned_visit(me):
     placement = _new_course(me)
     done = _planned(placement)[0]
     done.status = ScheduledVisitStatus.DONE
-    nxt = services.apply_next_visit_date(placement, date(2026, 12, 14), done=done)
+    services.apply_next_visit_date(placement, date(2026, 12, 14), done=done)
+    nxt = services.next_planned(placement)
     assert nxt.label == "1m" and nxt.due_date == date(2026, 12, 14)
     assert nxt.original_due_date == date(2026, 12, 23)
 
@@ -136,7 +137,9 @@ def test_next_visit_date_adds_a_visit_when_none_is_planned(me):
     """With nothing planned, does the agreed next visit date add a visit?"""
     placement = _new_course(me, planned_end_date=TODAY + timedelta(days=1))
     assert _planned(placement) == []
-    added = services.apply_next_visit_date(placement, date(2027, 1, 4))
+    services.apply_next_visit_date(placement, date(2027, 1, 4))
+    db.session.commit()  # in the caller's transaction, as a visit's save
+    added = services.next_planned(placement)
     assert added.source == "next_visit" and added.due_date == date(2027, 1, 4)
 
 
