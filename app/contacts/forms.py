@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from app.core.fields import no_control_characters
 from app.models import ContactChannel, ContactParty
 from app.sync.validation import parse_id
 
@@ -35,13 +36,6 @@ PARTIES = [
     SelectChoice(ContactParty.CITIZEN.value, _l("The citizen")),
     SelectChoice(ContactParty.CONTACT_PERSON.value, _l("The contact person at the company")),
 ]
-
-
-def _no_control_characters(form: FlaskForm, field: TextAreaField) -> None:
-    """A NUL or other control character (not a line break or tab) is no text a person typed, and
-    PostgreSQL refuses NUL in text."""
-    if field.data and any(ord(c) < 32 and c not in "\n\r\t" for c in field.data):
-        raise ValidationError(_l("The text has characters that cannot be stored."))
 
 
 def _an_id(form: FlaskForm, field: HiddenField) -> None:
@@ -84,7 +78,7 @@ class ContactForm(FlaskForm):
         _l("What it was about"),
         validators=[
             DataRequired(_l("Write what the contact was about.")),
-            _no_control_characters,
+            no_control_characters,
             Length(max=ABOUT_MAX, message=_l("At most %(max)d characters.")),
         ],
     )
@@ -93,7 +87,7 @@ class ContactForm(FlaskForm):
 
 class AnswerForm(FlaskForm):
     note = TextAreaField(
-        _l("How it was answered"), validators=[Optional(), Length(max=ABOUT_MAX), _no_control_characters]
+        _l("How it was answered"), validators=[Optional(), Length(max=ABOUT_MAX), no_control_characters]
     )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, TelField
-from wtforms.validators import Email, Length, Optional, Regexp
+from wtforms.validators import Email, Length, Optional, Regexp, ValidationError
 
 PHONE_PATTERN = r"^\+?[\d\s]{8,16}$"
 
@@ -21,3 +23,10 @@ def email_field() -> EmailField:
     return EmailField(
         _l("E-mail"), validators=[Optional(), Email(_l("Enter a valid e-mail address.")), Length(max=254)]
     )
+
+
+def no_control_characters(form: Any, field: Any) -> None:
+    """A NUL or other control character (not a line break or tab) is no text a person typed, and
+    PostgreSQL refuses NUL in text: refused with a message rather than stored or failed on."""
+    if isinstance(field.data, str) and any(ord(c) < 32 and c not in "\n\r\t" for c in field.data):
+        raise ValidationError(_l("The text has characters that cannot be stored."))

@@ -29,6 +29,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from app.core.fields import no_control_characters
 from app.core.labels import CONVERT, VISIT_KIND
 from app.models import ChecklistTemplate, ItemKind, VisitKind
 from app.placements.forms import MAX_WEEKLY_HOURS, HoursField
@@ -41,8 +42,8 @@ ACTION_ROWS = 3
 class ActionForm(Form):
     """An agreed action: what, who, by when."""
 
-    what = StringField(_l("What"), validators=[Optional(), Length(max=500)])
-    who = StringField(_l("Who"), validators=[Optional(), Length(max=120)])
+    what = StringField(_l("What"), validators=[Optional(), Length(max=500), no_control_characters])
+    who = StringField(_l("Who"), validators=[Optional(), Length(max=120), no_control_characters])
     due = DateField(_l("By when"), validators=[Optional()])
 
     def validate(self, extra_validators: dict | None = None) -> bool:
@@ -80,7 +81,7 @@ class VisitFormBase(FlaskForm):
         validators=[InputRequired(_l("Choose the kind of visit."))],
     )
     on_site = BooleanField(_l("The visit took place at the workplace"), default=True)
-    present = StringField(_l("Present"), validators=[Optional(), Length(max=500)])
+    present = StringField(_l("Present"), validators=[Optional(), Length(max=500), no_control_characters])
     paid_hours_per_week = HoursField(
         _l("Ordinary paid hours per week now"),
         places=2,
@@ -103,7 +104,8 @@ class VisitFormBase(FlaskForm):
         validators=[InputRequired(_l("Answer whether internship hours can be converted."))],
     )
     hours_note = TextAreaField(
-        _l("The next step toward more paid hours"), validators=[Optional(), Length(max=NOTE_MAX)]
+        _l("The next step toward more paid hours"),
+        validators=[Optional(), Length(max=NOTE_MAX), no_control_characters],
     )
     # The rows sent; a page's form gets spare lines to fill in (visit_form).
     actions = FieldList(FormField(ActionForm), max_entries=MAX_ACTIONS)
@@ -190,7 +192,9 @@ def _form_class(shape: tuple) -> type[VisitFormBase]:
             validators=[InputRequired(_l("Choose an assessment for “%(topic)s”.", topic=title))],
         )
         fields[f"{key}__note"] = TextAreaField(
-            _l("Note"), validators=[Optional(), Length(max=NOTE_MAX)], description=help_text
+            _l("Note"),
+            validators=[Optional(), Length(max=NOTE_MAX), no_control_characters],
+            description=help_text,
         )
     return type("VisitForm", (VisitFormBase,), fields)
 
