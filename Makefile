@@ -31,7 +31,10 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 translations: $(BIN)/.installed
-	@$(BIN)/pybabel compile --statistics -d app/translations 2>&1 | grep -v '^compiling' || true
+	@# messages: the app's own texts; wtforms: WTForms' own messages, which it has no Danish for.
+	@for domain in messages wtforms; do \
+		$(BIN)/pybabel compile --statistics -D $$domain -d app/translations 2>&1 | grep -v '^compiling' || true; \
+	done
 
 run: run-deps $(BIN)/.installed translations
 	mkdir -p instance

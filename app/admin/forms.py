@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -25,6 +24,7 @@ from app.admin.services import AdminError
 from app.auth.forms import PasswordForm
 from app.auth.services import password_problem
 from app.core.fields import email_field, phone_field
+from app.core.forms import AppForm
 from app.core.labels import ROLE
 from app.models import Role, Team
 
@@ -41,7 +41,7 @@ __all__ = [
 UNITS = {"days": _l("days"), "weeks": _l("weeks"), "months": _l("months")}
 
 
-class FollowUpStepForm(FlaskForm):
+class FollowUpStepForm(AppForm):
     """One step of the follow-up plan: a visit this long after the start of employment."""
 
     amount = IntegerField(
@@ -63,7 +63,7 @@ def _lowercase(value: str | None) -> str | None:
     return value.strip().lower() if value else value
 
 
-class UserForm(FlaskForm):
+class UserForm(AppForm):
     """An account as the administrator edits it. The team list is filled by the view."""
 
     full_name = StringField(
@@ -136,13 +136,13 @@ class NewUserForm(UserForm):
     )
 
 
-class TeamForm(FlaskForm):
+class TeamForm(AppForm):
     name = StringField(
         _l("Team name"), validators=[DataRequired(_l("Enter the team's name.")), Length(max=120)]
     )
 
 
-class MoveCitizensForm(FlaskForm):
+class MoveCitizensForm(AppForm):
     """Some of a jobformidler's citizens to another jobformidler. Both lists are filled by the view."""
 
     citizens = SelectMultipleField(
@@ -170,7 +170,7 @@ class MoveCitizensForm(FlaskForm):
             raise ValidationError(_l("Choose a job broker from the list."))
 
 
-def apply_error(form: FlaskForm, error: AdminError) -> None:
+def apply_error(form: AppForm, error: AdminError) -> None:
     """Show a refusal of app.admin.services on the field it names, or above the form."""
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:

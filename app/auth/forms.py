@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.core.fields import email_field, phone_field
+from app.core.forms import AppForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(_l("Enter your username.")), Length(max=64)],
@@ -19,7 +19,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(AppForm):
     """A new password, twice."""
 
     password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a password."))])
@@ -40,7 +40,7 @@ class OwnPasswordForm(PasswordForm):
     )
 
 
-class ContactDetailsForm(FlaskForm):
+class ContactDetailsForm(AppForm):
     """The user's own direct phone and e-mail: the hotline the company and the citizen are given."""
 
     phone = phone_field()

@@ -6,24 +6,24 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from app.core import cpr
 from app.core.fields import email_field, phone_field
+from app.core.forms import AppForm
 from app.core.labels import CITIZEN_STATUS
 
 # Six digits (a birth date), an optional dash or space, four digits: the shape of a CPR number.
 CPR_PATTERN = re.compile(r"(?<!\d)\d{6}[-\s]?\d{4}(?!\d)")
 
 
-def no_cpr(form: FlaskForm, field: StringField) -> None:
+def no_cpr(form: AppForm, field: StringField) -> None:
     if field.data and CPR_PATTERN.search(field.data):
         raise ValidationError(_l("Do not enter a CPR number. Use the case reference from the case system."))
 
 
-def valid_cpr(form: FlaskForm, field: StringField) -> None:
+def valid_cpr(form: AppForm, field: StringField) -> None:
     """Ten digits with a real date of birth; the form keeps the ten digits in `field.data`."""
     if not field.data:
         return
@@ -45,7 +45,7 @@ def cpr_field() -> StringField:
     )
 
 
-class CprForm(FlaskForm):
+class CprForm(AppForm):
     """Register or replace a citizen's CPR number."""
 
     cpr = StringField(
@@ -56,7 +56,7 @@ class CprForm(FlaskForm):
     submit = SubmitField(_l("Save CPR number"))
 
 
-class CitizenForm(FlaskForm):
+class CitizenForm(AppForm):
     first_name = StringField(
         _l("First name"), validators=[DataRequired(_l("Enter the first name.")), Length(max=80), no_cpr]
     )

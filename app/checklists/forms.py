@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.checklists.services import NAME_MAX, SIGNER_CHOICES, TITLE_MAX
+from app.core.forms import AppForm
 from app.core.labels import SIGNER_ROLE
 from app.models import ItemKind, TemplateStatus
 
@@ -25,7 +25,7 @@ ITEM_KIND = {
 HELP_MAX = 2000
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(AppForm):
     """The draft's name and the signatures that complete a visit filled with it."""
 
     name = StringField(
@@ -43,7 +43,7 @@ class TemplateForm(FlaskForm):
     )
 
 
-class ItemForm(FlaskForm):
+class ItemForm(AppForm):
     """One topic of the checklist. Each item's form has its own prefix, so a page holds many."""
 
     title = StringField(

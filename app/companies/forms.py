@@ -6,11 +6,11 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, Field, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from app.companies import services
+from app.core.forms import AppForm
 from app.models import Company, Workplace, is_valid_cvr
 
 CVR_REQUIRED = _l("Enter the company's CVR number.")
@@ -74,7 +74,7 @@ def _email() -> EmailField:
     )
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(AppForm):
     """A company. Pass `company_id` when editing, so that its own CVR number is not "already registered"."""
 
     cvr = StringField(
@@ -109,7 +109,7 @@ class CompanyForm(FlaskForm):
             raise ValidationError(CVR_TAKEN % {"cvr": cvr, "name": self.existing.name})
 
 
-class WorkplaceForm(FlaskForm):
+class WorkplaceForm(AppForm):
     """A workplace ("P-enhed"). Pass `workplace_id` when editing."""
 
     name = _text(_l("Name of the workplace"), DataRequired(NAME_REQUIRED), max_length=160)
@@ -143,7 +143,7 @@ class WorkplaceForm(FlaskForm):
             raise ValidationError(P_NUMBER_TAKEN % names)
 
 
-class ContactForm(FlaskForm):
+class ContactForm(AppForm):
     """A contact person at the company, optionally tied to one of its workplaces."""
 
     name = _text(_l("Name"), DataRequired(NAME_REQUIRED), max_length=120, autocomplete="off")

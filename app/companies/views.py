@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 
 from app.auth.access import role_required
 from app.companies import services
 from app.companies.forms import CompanyForm, ContactForm, WorkplaceForm
+from app.core.forms import AppForm
 from app.extensions import db
 from app.models import Company, ContactPerson, Role, Workplace
 
@@ -128,7 +128,7 @@ def edit_contact(company_id: int, contact_id: int) -> ResponseReturnValue:
     return render_template("companies/edit_part.html", **context), _status(form)
 
 
-def _status(form: FlaskForm) -> int:
+def _status(form: AppForm) -> int:
     """422 for a submitted form that was refused, 200 for a form shown the first time."""
     return 422 if form.is_submitted() else 200
 
@@ -147,7 +147,7 @@ def _blank_forms(company: Company) -> dict:
     }
 
 
-def _detail_page(company: Company, **forms: FlaskForm) -> str:
+def _detail_page(company: Company, **forms: AppForm) -> str:
     """The company page; a form given in `forms` (refused by a plain POST) replaces its empty one."""
     return render_template("companies/detail.html", **{**_blank_forms(company), **forms})
 

@@ -4,7 +4,6 @@ team meeting."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.core.fields import no_control_characters
+from app.core.forms import AppForm
 from app.models import ContactChannel, ContactParty
 from app.sync.validation import parse_id
 
@@ -38,12 +37,12 @@ PARTIES = [
 ]
 
 
-def _an_id(form: FlaskForm, field: HiddenField) -> None:
+def _an_id(form: AppForm, field: HiddenField) -> None:
     if field.data not in (None, "") and parse_id(field.data) is None:
         raise ValidationError(_l("Must be a whole number."))
 
 
-class ContactForm(FlaskForm):
+class ContactForm(AppForm):
     """A contact with a citizen or their contact person: who, which way, when it came in, what about,
     and whether it needs an answer."""
 
@@ -78,20 +77,17 @@ class ContactForm(FlaskForm):
         _l("What it was about"),
         validators=[
             DataRequired(_l("Write what the contact was about.")),
-            no_control_characters,
             Length(max=ABOUT_MAX, message=_l("At most %(max)d characters.")),
         ],
     )
     needs_answer = BooleanField(_l("Needs an answer (within 24 hours)"))
 
 
-class AnswerForm(FlaskForm):
-    note = TextAreaField(
-        _l("How it was answered"), validators=[Optional(), Length(max=ABOUT_MAX), no_control_characters]
-    )
+class AnswerForm(AppForm):
+    note = TextAreaField(_l("How it was answered"), validators=[Optional(), Length(max=ABOUT_MAX)])
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(AppForm):
     # Only on the jobformidler's form: which colleague took part or gave the feedback.
     given_by = SelectField(_l("Colleague"), coerce=int, choices=[], validate_choice=True)
     took_part = BooleanField(_l("I took part in the visit"))
@@ -108,7 +104,7 @@ class FeedbackForm(FlaskForm):
         return valid
 
 
-class TeamMeetingForm(FlaskForm):
+class TeamMeetingForm(AppForm):
     held_on = DateField(_l("Held on"), validators=[InputRequired(_l("Give the date of the meeting."))])
     citizens = SelectMultipleField(_l("Citizens whose ordinary hours were discussed"), coerce=int, choices=[])
     successes_discussed = BooleanField(_l("Successful cases were discussed"))

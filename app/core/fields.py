@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -25,8 +26,16 @@ def email_field() -> EmailField:
     )
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def no_control_characters(form: Any, field: Any) -> None:
     """A NUL or other control character (not a line break or tab) is no text a person typed, and
-    PostgreSQL refuses NUL in text: refused with a message rather than stored or failed on."""
-    if isinstance(field.data, str) and any(ord(c) < 32 and c not in "\n\r\t" for c in field.data):
+    PostgreSQL refuses NUL in text: refused with a message rather than stored or failed on.
+
+    The page shows the text back with each such character as "\ufffd" (what a browser would make of it),
+    so that the rest of what was typed is kept and the place is visible, and no control character goes
+    into the HTML."""
+    if isinstance(field.data, str) and _CONTROL.search(field.data):
+        field.data = _CONTROL.sub("\ufffd", field.data)
         raise ValidationError(_l("The text has characters that cannot be stored."))

@@ -1,8 +1,9 @@
-"""Response headers that let the browser enforce what the app promises: no inline script, no framing."""
+"""Response headers that let the browser enforce what the app promises (no inline script, no framing), and
+an address no page makes refused before a view reads it."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, abort, current_app, request
 
 CSP = "; ".join(
     [
@@ -34,5 +35,14 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_nul_in_the_address() -> None:
+    """A NUL in the query string (`%00`) is nothing a page or a person makes, and PostgreSQL refuses it
+    in a statement (a search): the Danish 400 page, before any view reads the query. The forms refuse
+    other control characters field by field (app/core/forms.py)."""
+    if "%00" in request.environ.get("QUERY_STRING", ""):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_in_the_address)
     app.after_request(set_security_headers)

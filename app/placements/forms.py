@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.core.forms import AppForm
 from app.core.labels import PLACEMENT_KIND, PURPOSE
 from app.models import PlacementKind, PlacementStatus, Purpose
 
@@ -29,7 +29,7 @@ def _optional_int(value: object) -> int | None:
     return int(value) if value not in (None, "", "None") else None
 
 
-class PlacementForm(FlaskForm):
+class PlacementForm(AppForm):
     """The course and its written agreement."""
 
     kind = RadioField(
@@ -160,18 +160,18 @@ class PlacementForm(FlaskForm):
     )
 
 
-class MoveVisitForm(FlaskForm):
+class MoveVisitForm(AppForm):
     due_date = DateField(_l("New date"), validators=[InputRequired(_l("Enter the new date."))])
     note = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
 
 
-class CancelVisitForm(FlaskForm):
+class CancelVisitForm(AppForm):
     note = StringField(
         _l("Reason"), validators=[DataRequired(_l("Say why the visit is cancelled.")), Length(max=500)]
     )
 
 
-class AddVisitForm(FlaskForm):
+class AddVisitForm(AppForm):
     due_date = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
     note = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
 
@@ -183,7 +183,7 @@ ENDINGS = {
 }
 
 
-class EndCourseForm(FlaskForm):
+class EndCourseForm(AppForm):
     status = RadioField(
         _l("Outcome"),
         choices=[SelectChoice(s.value, label) for s, label in ENDINGS.items()],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -40,7 +40,6 @@ from app.placements.schedule import FollowUpRule, default_rules, plan_dates
 
 # The course is complete at this many ordinary paid hours a month (DOMAIN.md, step 4).
 GOAL_MONTHLY_PAID_HOURS = Decimal(30)
-WEEKS_PER_MONTH = Decimal(52) / Decimal(12)
 
 AGREEMENT_FIELDS = (
     "kind",
@@ -282,30 +281,68 @@ def next_planned(placement: Placement) -> ScheduledVisit | None:
     return min(planned, key=lambda sv: sv.due_date, default=None)
 
 
-def apply_next_visit_date(placement: Placement, next_date: date, done: ScheduledVisit | None = None) -> None:
-    """The next visit agreed at a visit: the next planned visit moves to that day, or one is added, in
-    the caller's transaction (the visit's: stored with the plan it moved, or not at all).
+def apply_next_visit_date(
+    placement: Placement,
+    next_date: date,
+    performed_at: datetime,
+    done: ScheduledVisit | None = None,
+    visit_id: int | None = None,
+) -> bool:
+    """The next visit agreed at a visit performed at `performed_at`: the plan's next visit after that
+    visit's day moves to `next_date`, or one is added, in the caller's transaction (the visit's: stored
+    with the plan it moved, or not at all). Returns whether the plan changed.
 
-    `done` is the scheduled visit just performed, which is no longer "next". Only the next planned
-    visit's id and day are read (a course plans a visit a month for a year or more), and its row only
-    when it moves (from the session when loaded there).
+    - A planned visit due before the visit's day is overdue, not "next": it stays, for the jobformidler
+      to hold or cancel, and the leder sees it as overdue.
+    - Only the course's latest visit speaks for the plan: when a visit performed later exists (an older
+      visit edited, or synced late from a device), its agreement stands and nothing moves.
+    - `done` is the scheduled visit just performed, which is no longer "next"; `visit_id` the visit
+      itself, which is not "later" than itself.
+
+    Only the next planned visit's id and day are read, with whether a later visit exists, in one
+    statement (a course plans a visit a month for a year or more); its row only when it moves.
     """
-    db.session.flush()  # the statement below goes past the session's autoflush
-    done_id = done.id if done is not None else None
-    nxt = db.session.connection().execute(_NEXT_PLANNED, {"placement_id": placement.id, "done_id": done_id})
-    row = nxt.first()
+    db.session.flush()  # the statements below go past the session's autoflush
+    connection = db.session.connection()
+    params = {
+        "placement_id": placement.id,
+        "done_id": done.id if done is not None else None,
+        "visit_id": visit_id,
+        "performed_at": performed_at,
+        "since": local_date(performed_at),
+    }
+    row = connection.execute(_NEXT_PLANNED, params).first()
+    later = row.later if row is not None else connection.execute(_LATER_VISIT, params).scalar()
+    if later:
+        return False
     if row is None:
         _add(placement, next_date, source="next_visit")
-    elif row.due_date != next_date:
-        _move(db.session.get(ScheduledVisit, row.id), next_date)
+        return True
+    if row.due_date == next_date:
+        return False
+    _move(db.session.get(ScheduledVisit, row.id), next_date)
+    return True
 
+
+# Made once (a save asks on every request): a visit of the course performed after this one.
+_LATER_VISIT = sa.select(
+    sa.exists().where(
+        Visit.placement_id == sa.bindparam("placement_id"),
+        Visit.performed_at > sa.bindparam("performed_at", type_=Visit.performed_at.type),
+        # NULL for a visit not yet stored: `id != NULL` is never true, so the condition is written out.
+        sa.or_(
+            sa.bindparam("visit_id", type_=sa.Integer).is_(None),
+            Visit.id != sa.bindparam("visit_id"),
+        ),
+    )
+)
 
 _NEXT_PLANNED = (
-    sa.select(ScheduledVisit.id, ScheduledVisit.due_date)
+    sa.select(ScheduledVisit.id, ScheduledVisit.due_date, _LATER_VISIT.scalar_subquery().label("later"))
     .where(
         ScheduledVisit.placement_id == sa.bindparam("placement_id"),
         ScheduledVisit.status == ScheduledVisitStatus.PLANNED,
-        # NULL for no visit done: `id != NULL` is never true, so the condition is written out.
+        ScheduledVisit.due_date >= sa.bindparam("since", type_=sa.Date),
         sa.or_(
             sa.bindparam("done_id", type_=sa.Integer).is_(None),
             ScheduledVisit.id != sa.bindparam("done_id"),
@@ -320,8 +357,17 @@ _NEXT_PLANNED = (
 
 
 def monthly_hours(weekly: Decimal | None) -> Decimal:
-    """Weekly hours as hours a month (× 52 / 12), rounded to one decimal."""
-    return (Decimal(weekly or 0) * WEEKS_PER_MONTH).quantize(Decimal("0.1"))
+    """Weekly hours as hours a month (× 52 / 12), rounded down to one decimal.
+
+    Down, so that the figure shown and the goal agree: it reads 30.0 exactly when the hours reach 30 a
+    month (6.93 a week, 30.03), and 29.9 below it (6.92 a week is 29.99, not the goal's "at least 30")."""
+    return (Decimal(weekly or 0) * 52 / 12).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+
+
+def reaches_goal(weekly: Any) -> Any:
+    """Weekly paid hours that make at least 30 a month (× 52 / 12 ≥ 30, in whole numbers: × 52 ≥ 360),
+    for a number or a column: the rule `monthly_hours` rounds toward. 6.93 a week does, 6.92 not."""
+    return weekly * 52 >= int(GOAL_MONTHLY_PAID_HOURS * 12)
 
 
 @dataclass
@@ -349,7 +395,7 @@ def course_progress(placement: Placement) -> Progress:
     return Progress(
         weekly_paid=Decimal(weekly or 0),
         monthly_paid=monthly,
-        goal_reached=monthly >= GOAL_MONTHLY_PAID_HOURS,
+        goal_reached=bool(reaches_goal(Decimal(weekly or 0))),
         measured_on=local_date(latest.performed_at) if latest else None,
     )
 

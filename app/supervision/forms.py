@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
+from app.core.forms import AppForm
 from app.core.labels import AUDIT_ACTION, VISIT_STATE
 from app.models import AuditAction, User, VisitState
 from app.supervision.access_log import AccessFilter
@@ -21,7 +21,7 @@ def _int_or_none(value: object) -> int | None:
         return None
 
 
-class _FilterForm(FlaskForm):
+class _FilterForm(AppForm):
     class Meta:
         csrf = False
 

@@ -4,7 +4,6 @@ lists and the charts' data all use one definition of "counted visit", "in follow
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +12,7 @@ from sqlalchemy.orm import aliased
 from app.core.timeutil import zone
 from app.extensions import db
 from app.models import FOLLOWED_UP, PlacementKind, Visit, VisitState
-from app.placements.services import GOAL_MONTHLY_PAID_HOURS
+from app.placements.services import reaches_goal
 
 # An entity or an alias of it; SQLAlchemy's own alias type does not narrow to the model's columns.
 PlacementLike = Any
@@ -84,16 +83,6 @@ def latest_paid_hours(placement: PlacementLike, until: Any) -> sa.ColumnElement[
         .scalar_subquery()
     )
     return sa.func.coalesce(reported, placement.paid_hours_per_week)
-
-
-# monthly_hours() rounds weekly × 52/12 to one decimal, so the goal of 30.0 is reached from 29.95 a month:
-# weekly × 520 ≥ 3594 in whole numbers (no Decimal binds, which SQLite's driver would warn about).
-_GOAL_TENTHS_TIMES_12 = int((GOAL_MONTHLY_PAID_HOURS * 10 - Decimal("0.5")) * 12)
-
-
-def reaches_goal(weekly: Any) -> sa.ColumnElement[bool]:
-    """Weekly hours that make at least 30 a month as `monthly_hours` rounds them (6.92 does, 6.91 not)."""
-    return weekly * 520 >= _GOAL_TENTHS_TIMES_12
 
 
 def goal_reached_at(placement: PlacementLike) -> sa.ScalarSelect[Any]:

@@ -12,13 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     RadioField,
@@ -29,7 +27,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.core.fields import no_control_characters
+from app.core.forms import AppForm, AppSubForm
 from app.core.labels import CONVERT, VISIT_KIND
 from app.models import ChecklistTemplate, ItemKind, VisitKind
 from app.placements.forms import MAX_WEEKLY_HOURS, HoursField
@@ -39,11 +37,11 @@ NOTE_MAX = 5000
 ACTION_ROWS = 3
 
 
-class ActionForm(Form):
+class ActionForm(AppSubForm):
     """An agreed action: what, who, by when."""
 
-    what = StringField(_l("What"), validators=[Optional(), Length(max=500), no_control_characters])
-    who = StringField(_l("Who"), validators=[Optional(), Length(max=120), no_control_characters])
+    what = StringField(_l("What"), validators=[Optional(), Length(max=500)])
+    who = StringField(_l("Who"), validators=[Optional(), Length(max=120)])
     due = DateField(_l("By when"), validators=[Optional()])
 
     def validate(self, extra_validators: dict | None = None) -> bool:
@@ -55,7 +53,7 @@ class ActionForm(Form):
         return valid
 
 
-class VisitFormBase(FlaskForm):
+class VisitFormBase(AppForm):
     """The fields every visit has; the template's topics are added by visit_form()."""
 
     class Meta:
@@ -81,7 +79,7 @@ class VisitFormBase(FlaskForm):
         validators=[InputRequired(_l("Choose the kind of visit."))],
     )
     on_site = BooleanField(_l("The visit took place at the workplace"), default=True)
-    present = StringField(_l("Present"), validators=[Optional(), Length(max=500), no_control_characters])
+    present = StringField(_l("Present"), validators=[Optional(), Length(max=500)])
     paid_hours_per_week = HoursField(
         _l("Ordinary paid hours per week now"),
         places=2,
@@ -105,7 +103,7 @@ class VisitFormBase(FlaskForm):
     )
     hours_note = TextAreaField(
         _l("The next step toward more paid hours"),
-        validators=[Optional(), Length(max=NOTE_MAX), no_control_characters],
+        validators=[Optional(), Length(max=NOTE_MAX)],
     )
     # The rows sent; a page's form gets spare lines to fill in (visit_form).
     actions = FieldList(FormField(ActionForm), max_entries=MAX_ACTIONS)
@@ -193,7 +191,7 @@ def _form_class(shape: tuple) -> type[VisitFormBase]:
         )
         fields[f"{key}__note"] = TextAreaField(
             _l("Note"),
-            validators=[Optional(), Length(max=NOTE_MAX), no_control_characters],
+            validators=[Optional(), Length(max=NOTE_MAX)],
             description=help_text,
         )
     return type("VisitForm", (VisitFormBase,), fields)
@@ -230,7 +228,7 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(AppForm):
     """Consent recorded by the jobformidler for a signer who cannot draw a signature."""
 
     name = StringField(

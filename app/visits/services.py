@@ -546,23 +546,29 @@ def _save_existing(
     if content["placement_id"] != visit.placement_id or content["template_id"] != visit.template_id:
         return SaveResult(Outcome.CONFLICT, visit)
     visit.scheduled_visit_id = content["scheduled_visit_id"]
+    agreed_before = visit.next_visit_date
     for name, value in _column_values(content, digest, clock, body, visit).items():
         setattr(visit, name, value)
     _log(AuditAction.UPDATE, visit, user)
-    _after_save(visit, user, today)
+    # An edit that leaves the agreed next visit as it was does not move the plan again: since the
+    # visit was saved, the plan may have moved on (a later visit, a visit moved by hand).
+    _after_save(visit, user, today, plan=visit.next_visit_date != agreed_before)
     commit_keeping_loaded()
     return SaveResult(Outcome.UPDATED, visit)
 
 
-def _after_save(visit: Visit, user: User, today: date) -> None:
+def _after_save(visit: Visit, user: User, today: date, plan: bool = True) -> None:
     """What a completed visit does to the plan and the course: the scheduled visit is done, the agreed
-    next visit date moves the plan, and reported paid hours may complete the course."""
+    next visit date moves the plan (`plan`: a new visit, or an edit that changed it), and reported paid
+    hours may complete the course."""
     placement = visit.placement
     sv = visit.scheduled_visit
     if sv is not None and sv.status == ScheduledVisitStatus.PLANNED:
         sv.status = ScheduledVisitStatus.DONE
-    if visit.next_visit_date is not None and placement.status in FOLLOWED_UP:
-        placements.apply_next_visit_date(placement, visit.next_visit_date, done=sv)
+    if plan and visit.next_visit_date is not None and placement.status in FOLLOWED_UP:
+        placements.apply_next_visit_date(
+            placement, visit.next_visit_date, visit.performed_at, done=sv, visit_id=visit.id
+        )
     placements.update_course_status(placement, user, today, commit=False)
 
 

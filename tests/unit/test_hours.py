@@ -80,11 +80,11 @@ def test_the_trajectory_of_a_course(mette):
     ]
     assert [pt.paid_monthly for pt in trajectory.points] == [
         Decimal("17.3"),
-        Decimal("21.7"),
+        Decimal("21.6"),
         Decimal("32.5"),
         Decimal("39.0"),
     ]
-    assert trajectory.points[0].internship_monthly == Decimal("47.7")
+    assert trajectory.points[0].internship_monthly == Decimal("47.6")
     assert trajectory.ordinary and trajectory.start == date(2026, 6, 1) and trajectory.end is None
 
 

@@ -127,12 +127,12 @@ def world(app):
     visit(p, mette, date(2026, 10, 20), discussed=True)
 
     # Frida: ordinary job since January, completed by reaching the goal (no end date, efterværn goes on).
-    # 6.91 a week (29.9 a month) on 6 Oct did not reach it; 6.92 (30.0) on 16 Nov did. An addendum on
+    # 6.92 a week (29.99 a month) on 6 Oct did not reach it; 6.93 (30.03) on 16 Nov did. An addendum on
     # 17 Nov (hours not discussed) is a correction, not another follow-up.
     frida = citizen(mette, "Frida", CitizenStatus.COMPLETED)
     p = course(frida, date(2026, 1, 5), PlacementKind.ORDINARY, PlacementStatus.COMPLETED, paid="5")
-    visit(p, mette, date(2026, 10, 6), discussed=True, paid="6.91")
-    goal = visit(p, mette, date(2026, 11, 16), discussed=True, paid="6.92")
+    visit(p, mette, date(2026, 10, 6), discussed=True, paid="6.92")
+    goal = visit(p, mette, date(2026, 11, 16), discussed=True, paid="6.93")
     visit(p, mette, date(2026, 11, 17), addendum_of=goal)
 
     # Gustav: on the caseload, no course.
@@ -398,10 +398,10 @@ def test_the_on_site_window_is_31_days(app):
 
 
 def test_the_goal_threshold_follows_monthly_hours(app):
-    """Is a course "ended by reaching the goal" on the visit whose hours round to 30.0 a month, as
-    monthly_hours rounds them (6.92 a week), and not on one that rounds to 29.9 (6.91)?"""
+    """Is a course "ended by reaching the goal" on the visit whose hours make at least 30 a month
+    (6.93 a week, 30.03), and not on one just under it (6.92, 29.99), as course_progress decides?"""
     mette = make_user()
-    for name, weekly in (("Anna", "6.92"), ("Bo", "6.91")):
+    for name, weekly in (("Anna", "6.93"), ("Bo", "6.92")):
         p = course(citizen(mette, name), date(2026, 5, 4), status=PlacementStatus.COMPLETED)
         visit(p, mette, date(2026, 11, 10), paid=weekly)
     assert _names("completed_30_hours", "denominator", None) == ["Anna"]

@@ -1,6 +1,6 @@
 """Courses and their plans, through the services (no HTTP)."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -26,6 +26,7 @@ from tests.factories import (
 )
 
 TODAY = date(2026, 11, 23)
+AT_NOON = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)  # a visit performed today
 
 
 @pytest.fixture
@@ -127,7 +128,7 @@ def test_next_visit_date_moves_the_next_planned_visit(me):
     placement = _new_course(me)
     done = _planned(placement)[0]
     done.status = ScheduledVisitStatus.DONE
-    services.apply_next_visit_date(placement, date(2026, 12, 14), done=done)
+    services.apply_next_visit_date(placement, date(2026, 12, 14), AT_NOON, done=done)
     nxt = services.next_planned(placement)
     assert nxt.label == "1m" and nxt.due_date == date(2026, 12, 14)
     assert nxt.original_due_date == date(2026, 12, 23)
@@ -137,7 +138,7 @@ def test_next_visit_date_adds_a_visit_when_none_is_planned(me):
     """With nothing planned, does the agreed next visit date add a visit?"""
     placement = _new_course(me, planned_end_date=TODAY + timedelta(days=1))
     assert _planned(placement) == []
-    services.apply_next_visit_date(placement, date(2027, 1, 4))
+    services.apply_next_visit_date(placement, date(2027, 1, 4), AT_NOON)
     db.session.commit()  # in the caller's transaction, as a visit's save
     added = services.next_planned(placement)
     assert added.source == "next_visit" and added.due_date == date(2027, 1, 4)
@@ -231,13 +232,16 @@ def test_ending_needs_an_ending_status(me):
     [
         ("0", "0.0", False),
         ("6.9", "29.9", False),
+        # 29.99 a month is not "at least 30": shown rounded down, so that 30.0 means the goal.
+        ("6.92", "29.9", False),
         ("6.93", "30.0", True),
+        ("5", "21.6", False),
         ("7", "30.3", True),
         ("37", "160.3", True),
     ],
 )
 def test_monthly_paid_hours_and_the_goal(me, weekly, monthly, reached):
-    """Is weekly paid hours × 52 / 12 compared with the 30-hour goal?"""
+    """Is weekly paid hours × 52 / 12 compared with the 30-hour goal unrounded, and shown rounded down?"""
     placement = make_placement(make_citizen(me), kind=PlacementKind.MIXED)
     make_visit(placement, me, paid_hours_per_week=Decimal(weekly))
     progress = services.course_progress(placement)

@@ -43,3 +43,32 @@ def test_every_message_is_in_the_english_catalogue():
     """Can English be chosen, with each text in its catalogue (none left empty or fuzzy)?"""
     missing = sorted(_source_messages() - _translated("en"))
     assert not missing, f"missing in en/messages.po: {missing}"
+
+
+def _wtforms_messages() -> set[str]:
+    """WTForms' own messages (its wtforms.pot) and Flask-WTF's CSRF messages, which it passes through
+    the field's gettext: read from the installed packages, so that an upgrade's new message fails here."""
+    import re
+
+    import flask_wtf.csrf
+    from wtforms.i18n import messages_path
+
+    with open(Path(messages_path()) / "wtforms.pot", "rb") as f:
+        found = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+    source = Path(flask_wtf.csrf.__file__).read_text()
+    csrf = set(re.findall(r'ValidationError\("([^"]+)"\)', source))
+    assert csrf, "Flask-WTF's CSRF messages were not found"
+    return found | csrf
+
+
+def test_every_wtforms_message_has_a_danish_translation():
+    """WTForms ships no Danish: is each of its messages translated in our wtforms domain?"""
+    with open(ROOT / "app" / "translations" / "da" / "LC_MESSAGES" / "wtforms.po", "rb") as f:
+        catalogue = read_po(f, locale="da")
+    translated = {
+        (m.id if isinstance(m.id, str) else m.id[0])
+        for m in catalogue
+        if m.id and "fuzzy" not in m.flags and (all(m.string) if isinstance(m.string, tuple) else m.string)
+    }
+    missing = sorted(_wtforms_messages() - translated)
+    assert not missing, f"untranslated in da/wtforms.po: {missing}"

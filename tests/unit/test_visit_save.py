@@ -122,3 +122,87 @@ def test_a_page_form_has_spare_action_rows_and_a_read_form_the_rows_sent(app):
     assert sent.cleaned_actions() == [
         {key: str(value) for key, value in action.items()} for action in payload(placement)["actions"]
     ]
+
+
+def _plan(placement) -> list[tuple[int, object, object]]:
+    db.session.expire_all()
+    rows = db.session.execute(
+        sa.select(ScheduledVisit.id, ScheduledVisit.due_date, ScheduledVisit.status)
+        .where(ScheduledVisit.placement_id == placement.id)
+        .order_by(ScheduledVisit.id)
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_the_next_visit_date_moves_the_next_upcoming_visit_not_an_overdue_one(app):
+    """A visit not made for a planned visit, with a week's visit overdue: the agreed day moves the next
+    visit after the visit's day; the overdue one stays overdue (the probe's course: 09.11 overdue, 07.12
+    performed, 09.01 planned, agreed 15.01 moved 09.11 and left 09.01 before the agreed day)."""
+    me, placement = course()
+    today = local_today()
+    planned = sorted(
+        (sv for sv in placement.scheduled_visits if sv.status == ScheduledVisitStatus.PLANNED),
+        key=lambda sv: sv.due_date,
+    )
+    overdue, upcoming = planned[0], planned[1]
+    assert overdue.due_date < today <= upcoming.due_date
+    ids, overdue_due, upcoming_due = (overdue.id, upcoming.id), overdue.due_date, upcoming.due_date
+    agreed = today + timedelta(days=12)
+    assert _save(me, placement, uuid.uuid4(), next_visit_date=agreed.isoformat()).outcome.name == "CREATED"
+    db.session.expire_all()
+    overdue, upcoming = (db.session.get(ScheduledVisit, i) for i in ids)
+    assert (overdue.due_date, overdue.status) == (overdue_due, ScheduledVisitStatus.PLANNED)
+    assert (upcoming.due_date, upcoming.original_due_date) == (agreed, upcoming_due)
+
+
+def test_editing_an_older_visit_does_not_pull_the_plan_back(app):
+    """V1 agreed one day, a later V2 another. Editing V1's other fields leaves the plan as V2 made it; a
+    changed next date on V1 moves nothing either, since a later visit's agreement stands."""
+    me, placement = course()
+    today = local_today()
+    first_key = uuid.uuid4()
+    first = {"performed_on": (today - timedelta(days=6)).isoformat()}
+    _save(me, placement, first_key, next_visit_date=(today + timedelta(days=10)).isoformat(), **first)
+    _save(me, placement, uuid.uuid4(), next_visit_date=(today + timedelta(days=20)).isoformat())
+    plan = _plan(placement)
+    assert (today + timedelta(days=20)) in [due for _, due, _ in plan]
+    edited = _save(
+        me,
+        placement,
+        first_key,
+        next_visit_date=(today + timedelta(days=10)).isoformat(),
+        present="Ali og Hanne",
+        **first,
+    )
+    assert edited.outcome == services.Outcome.UPDATED
+    assert _plan(placement) == plan
+    changed = _save(
+        me, placement, first_key, next_visit_date=(today + timedelta(days=12)).isoformat(), **first
+    )
+    assert changed.outcome == services.Outcome.UPDATED
+    assert _plan(placement) == plan
+
+
+def test_a_visit_synced_after_a_later_one_leaves_the_plan(app):
+    """An older visit that reaches the server after a later one (a device offline for days) does not
+    move the plan the later visit agreed, nor add a visit when nothing is planned."""
+    me, placement = course()
+    today = local_today()
+    _save(me, placement, uuid.uuid4(), next_visit_date=(today + timedelta(days=20)).isoformat())
+    plan = _plan(placement)
+    older = {"performed_on": (today - timedelta(days=3)).isoformat()}
+    late = _save(
+        me, placement, uuid.uuid4(), next_visit_date=(today + timedelta(days=5)).isoformat(), **older
+    )
+    assert late.outcome == services.Outcome.CREATED
+    assert _plan(placement) == plan
+    # With nothing planned at all, the late visit adds nothing either.
+    db.session.execute(
+        sa.update(ScheduledVisit)
+        .where(ScheduledVisit.placement_id == placement.id)
+        .values(status=ScheduledVisitStatus.CANCELLED)
+    )
+    db.session.commit()
+    emptied = _plan(placement)
+    _save(me, placement, uuid.uuid4(), next_visit_date=(today + timedelta(days=6)).isoformat(), **older)
+    assert _plan(placement) == emptied

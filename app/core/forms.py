@@ -1,0 +1,88 @@
+"""The base of every form in the app: two rules that hold for all input, whatever form it comes through.
+
+- **No control characters in text.** A NUL or another control character (not a line break or tab) is no
+  text a person typed, and PostgreSQL refuses a NUL in text. Every text field (a `StringField` and its
+  kinds: text areas, hidden ids, e-mail, phone, password) gets `no_control_characters` as its last
+  validator when the form binds it, so that no form can forget it: the answer is the field's own
+  Danish error, with what was typed kept.
+- **WTForms' own messages in the user's language** ("Not a valid choice.", "Not a valid date value.",
+  a `Length` without a message, ...). WTForms ships no Danish catalogue; ours is the `wtforms` domain
+  in `app/translations/<language>/LC_MESSAGES/wtforms.po`.
+
+`AppForm` is the base of a page's or the API's form (Flask-WTF's, with CSRF), `AppSubForm` of a form
+nested in another (a `FormField`). A test checks that every form in `app` derives from one of them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from babel.support import NullTranslations, Translations
+from flask import has_request_context
+from flask_babel import get_locale
+from flask_wtf import FlaskForm
+from wtforms import Form, StringField
+
+from app.core.fields import no_control_characters
+
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+DOMAIN = "wtforms"
+_catalogues: dict[str, NullTranslations] = {}
+
+
+def wtforms_catalogue(language: str) -> NullTranslations:
+    """The compiled `wtforms` catalogue of a language, read once per process (English has none: the
+    messages are English)."""
+    found = _catalogues.get(language)
+    if found is None:
+        found = _catalogues[language] = Translations.load(TRANSLATIONS, [language], domain=DOMAIN)
+    return found
+
+
+class _Messages:
+    """The `translations` object WTForms asks for its messages: the request's language, else English."""
+
+    @staticmethod
+    def _catalogue() -> NullTranslations | None:
+        if not has_request_context():
+            return None
+        locale = get_locale()
+        return wtforms_catalogue(str(locale)) if locale is not None else None
+
+    def gettext(self, string: str) -> str:
+        catalogue = self._catalogue()
+        return string if catalogue is None else catalogue.gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        catalogue = self._catalogue()
+        if catalogue is None:
+            return singular if n == 1 else plural
+        return catalogue.ngettext(singular, plural, n)
+
+
+MESSAGES = _Messages()
+
+
+class _Meta:
+    """Combined by WTForms with the Meta of the form's other bases (Flask-WTF's CSRF settings, a form's
+    own `csrf = False`)."""
+
+    def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Any:
+        field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
+        if isinstance(field, StringField) and no_control_characters not in field.validators:
+            field.validators = [*field.validators, no_control_characters]
+        return field
+
+    def get_translations(self, form: Any) -> _Messages:
+        return MESSAGES
+
+
+class AppForm(FlaskForm):
+    class Meta(_Meta):
+        pass
+
+
+class AppSubForm(Form):
+    class Meta(_Meta):
+        pass
