@@ -200,7 +200,7 @@ async function noteSummary(answer) {
 function tellPages(entry, data) {
   if (typeof BroadcastChannel === "undefined") return;
   const channel = new BroadcastChannel(OUTBOX_CHANNEL);
-  channel.postMessage({ type: "sent", uuid: entry.uuid, data, page: entry.dependsOn ? null : entry.page || null });
+  channel.postMessage({ type: "sent", uuid: entry.uuid, data, body: entry.body, page: entry.dependsOn ? null : entry.page || null });
   channel.close();
 }
 

@@ -392,16 +392,34 @@ def hotline_until(placement: Placement, months: int | None = None) -> date:
     return add_months(placement.start_date, months) - timedelta(days=1)
 
 
-def hotline_text(placement: Placement) -> str:
-    """What the company and the citizen are told in the summary and the delivery: until when, and how to
-    reach their jobformidler directly (the phone and e-mail of the jobformidler's profile)."""
+def hotline_text(placement: Placement, on: date) -> str:
+    """What the company and the citizen are told in the summary and the delivery of a visit on `on`: until
+    when the hotline runs, and how to reach their jobformidler directly (the phone and e-mail of the
+    jobformidler's profile). After the hotline's last day, no end date that has passed: only how to reach
+    the jobformidler."""
     jobformidler = placement.citizen.jobformidler
-    until = format_date(hotline_until(placement), "d. MMMM yyyy")
+    last_day = hotline_until(placement)
+    until = format_date(last_day, "d. MMMM yyyy")
     ways = [
         str(_l("phone %(phone)s", phone=jobformidler.phone)) if jobformidler.phone else None,
         str(_l("e-mail %(email)s", email=jobformidler.email)) if jobformidler.email else None,
     ]
     ways = [w for w in ways if w]
+    if on > last_day:
+        if not ways:
+            return str(
+                _l(
+                    "You can contact the job broker %(name)s through the jobcentre.",
+                    name=jobformidler.full_name,
+                )
+            )
+        return str(
+            _l(
+                "You can contact the job broker %(name)s on %(ways)s.",
+                name=jobformidler.full_name,
+                ways=str(_l(" or ")).join(ways),
+            )
+        )
     if not ways:
         return str(
             _l(

@@ -441,7 +441,7 @@ def compose_email(delivery: Delivery) -> OutgoingSummary:
                 reference=document.reference,
             ),
             contact,
-            hotline_text(visit.placement),
+            hotline_text(visit.placement, local_date(visit.performed_at)),
             _("Kind regards") + "\n" + municipality,
         ]
     return OutgoingSummary(

@@ -113,6 +113,12 @@ class Placement(db.Model):
     def is_open(self) -> bool:
         return self.status in (PlacementStatus.PLANNED, PlacementStatus.ACTIVE)
 
+    @property
+    def is_followed_up(self) -> bool:
+        """Its plan goes on (a completed course too: efterværn); a broken-off or rehabilitation course's
+        plan is no longer moved by a visit's agreed next date."""
+        return self.status in FOLLOWED_UP
+
 
 class AgreementRevision(db.Model):
     """The agreement as it stood before a change: its history."""

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.orm import aliased
 from wtforms.fields.choices import SelectChoice
 
 from app.audit import services as audit
@@ -33,6 +34,7 @@ from app.models import (
     ScheduledVisitStatus,
     User,
     Visit,
+    VisitState,
     Workplace,
 )
 from app.models.base import utcnow
@@ -431,20 +433,59 @@ _LATEST_HOURS = (
 
 
 def update_course_status(placement: Placement, user: User, today: date, commit: bool = True) -> bool:
-    """Complete an open course when the reported paid hours reach the goal. Returns True if it did.
+    """Complete an open course when the reported paid hours reach the goal; reopen a course the goal
+    completed when a correction leaves no visit reporting the goal. Returns True if the status changed.
 
     The planned visits stay: efterværn follow-up goes on through the first year of employment.
     `commit=False`: in the caller's transaction (a visit's save).
     """
-    if not placement.is_open or not course_progress(placement).goal_reached:
+    if placement.is_open:
+        if not course_progress(placement).goal_reached:
+            return False
+        placement.status = PlacementStatus.COMPLETED
+        placement.citizen.status = CitizenStatus.COMPLETED
+        placement.ended_reason = placement.ended_reason or "goal_reached"
+    elif placement.status == PlacementStatus.COMPLETED and placement.ended_reason == "goal_reached":
+        # Completed by a visit's hours: a later visit with fewer hours leaves the milestone reached, but
+        # a correction of the hours that reached it (the visit edited, or an addendum) takes it back.
+        if course_progress(placement).goal_reached or _some_visit_reports_the_goal(placement):
+            return False
+        placement.status = PlacementStatus.ACTIVE
+        if placement.citizen.status == CitizenStatus.COMPLETED:
+            placement.citizen.status = CitizenStatus.IN_COURSE
+        placement.ended_reason = None
+    else:
         return False
-    placement.status = PlacementStatus.COMPLETED
-    placement.citizen.status = CitizenStatus.COMPLETED
-    placement.ended_reason = placement.ended_reason or "goal_reached"
     _log(AuditAction.UPDATE, placement, user)
     if commit:
         db.session.commit()
     return True
+
+
+def _some_visit_reports_the_goal(placement: Placement) -> bool:
+    """Does a visit of the course (not a draft) report the goal's hours, as last corrected: its latest
+    addendum that reported hours, else its own?"""
+    correction = aliased(Visit)
+    corrected = (
+        sa.select(correction.paid_hours_per_week)
+        .where(correction.addendum_of_id == Visit.id, correction.paid_hours_per_week.is_not(None))
+        .order_by(*(column.desc() for column in correction.chronological()))
+        .limit(1)
+        .scalar_subquery()
+    )
+    hours = sa.func.coalesce(corrected, Visit.paid_hours_per_week)
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists().where(
+                    Visit.placement_id == placement.id,
+                    Visit.addendum_of_id.is_(None),
+                    Visit.state != VisitState.DRAFT,
+                    reaches_goal(hours),
+                )
+            )
+        )
+    )
 
 
 # --- Reading courses ------------------------------------------------------------------------------

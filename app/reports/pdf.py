@@ -371,7 +371,7 @@ def summary_html(visit: Visit, reference: str) -> str:
             logo=_logo_uri(_logo_path()),
             verify_url=verify_url(),
             margin_css=_margin_css(reference),
-            hotline=hotline_text(visit.placement),
+            hotline=hotline_text(visit.placement, local_date(visit.performed_at)),
         )
     return _BETWEEN_TAGS.sub("><", html)
 

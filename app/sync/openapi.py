@@ -6,6 +6,7 @@ from typing import Any
 
 from app import __version__
 from app.sync.validation import MAX_ACTIONS, MAX_ID
+from app.visits.services import EARLIEST_BEFORE_START, LATEST_AHEAD
 
 ERROR = {
     "type": "object",
@@ -92,7 +93,9 @@ VISIT = {
         "performed_on": {
             "type": "string",
             "format": "date",
-            "description": "Not more than 90 days before the course started, and not after tomorrow.",
+            "description": f"Not more than {EARLIEST_BEFORE_START.days} days before the course started, "
+            f"and not more than {LATEST_AHEAD.days} days after the server's today (a device's clock and "
+            "time zone may be ahead).",
         },
         "performed_time": {
             "type": ["string", "null"],

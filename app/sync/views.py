@@ -23,7 +23,7 @@ from app.placements.services import get_placement, use_loaded_placement, use_own
 from app.sync.openapi import spec
 from app.sync.validation import limit_errors, parse_id, visit_type_errors
 from app.visits import services
-from app.visits.completion import ensure_summary, finish_signed_visit, summary_state
+from app.visits.completion import SummaryState, ensure_summary, finish_signed_visit, summary_state
 from app.visits.forms import ConsentForm, formdata_from_json, visit_form
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
@@ -36,8 +36,9 @@ STATUS = {
 }
 
 
-def visit_json(visit: Visit | services.StoredVisit) -> dict:
-    """The visit as the API answers with it; from a StoredVisit, the same answer from its values."""
+def visit_json(visit: Visit | services.StoredVisit, summary: SummaryState | None = None) -> dict:
+    """The visit as the API answers with it; from a StoredVisit, the same answer from its values.
+    `summary`: the summary's state when the caller knows it (a visit just signed: being made)."""
     missing = (
         visit.missing_roles() if isinstance(visit, services.StoredVisit) else services.missing_roles(visit)
     )
@@ -48,7 +49,7 @@ def visit_json(visit: Visit | services.StoredVisit) -> dict:
         "placement_id": visit.placement_id,
         "missing_signatures": [r.value for r in missing],
         # "pending" while the sealed summary is being made: the device is not done with the visit yet.
-        "summary": summary_state(visit).value,
+        "summary": (summary or summary_state(visit)).value,
         "url": url_for("visits.detail", visit_uuid=visit.uuid),
         "performed_at": visit.performed_at.isoformat(),
         "received_at": visit.received_at.isoformat() if visit.received_at else None,
@@ -173,7 +174,12 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
         return _read_logged(_invalid(result.errors))
     if result.outcome == services.Outcome.CONFLICT:
         _read_logged(None)
-        if result.visit.is_immutable:
+        if result.reason == services.STALE:
+            message = _(
+                "A newer version of this visit is already stored (completed later, on this or another "
+                "device). This older version was not stored. Open the visit to see what is stored."
+            )
+        elif result.visit.is_immutable:
             message = _("This visit is signed and can no longer be changed. Make an addendum to correct it.")
         elif result.visit.signatures:
             message = _(
@@ -321,7 +327,9 @@ def _signed(visit: Visit, result: services.SignResult) -> ResponseReturnValue:
         return jsonify(error="conflict", message=message, visit=visit_json(visit)), 409
     if result.now_signed:
         finish_signed_visit(visit)
-    elif result.outcome == services.Outcome.UNCHANGED:
+        # Just queued: being made, known without asking the database whether it exists yet.
+        return jsonify(visit_json(visit, SummaryState.PENDING)), STATUS[result.outcome]
+    if result.outcome == services.Outcome.UNCHANGED:
         ensure_summary(visit)  # the device retries a signature whose answer it never got
     return jsonify(visit_json(visit)), STATUS[result.outcome]
 

@@ -27,7 +27,6 @@ from app.checklists.services import published_template
 from app.core.timeutil import DeviceTime, device_local, local_now, local_today, zone
 from app.extensions import commit_keeping_loaded, db
 from app.models import (
-    FOLLOWED_UP,
     AuditAction,
     ChecklistTemplate,
     Citizen,
@@ -90,6 +89,11 @@ class SaveResult:
     outcome: Outcome
     visit: Visit | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # CONFLICT: STALE when the content sent was completed before the stored content was.
+    reason: str | None = None
+
+
+STALE = "stale"
 
 
 def _dec(value: Decimal | None) -> str | None:
@@ -215,19 +219,26 @@ def for_save(stored: StoredVisit | None) -> Visit | None:
     if stored is None:
         return None
     lock(stored.id)  # read after the lock: a signature given meanwhile is seen
-    return (
-        db.session.scalars(
-            sa.select(Visit)
-            .where(Visit.id == stored.id)
-            .options(
-                sa.orm.joinedload(Visit.template),
-                sa.orm.joinedload(Visit.placement).joinedload(Placement.citizen),
-                sa.orm.joinedload(Visit.signatures).defer(Signature.strokes).defer(Signature.svg),
-            )
+    return _read_locked(stored.id, sa.orm.joinedload(Visit.placement).joinedload(Placement.citizen))
+
+
+def _read_locked(visit_id: int, placement: Any, refresh: bool = False) -> Visit:
+    """A visit whose row this transaction has locked, read in one statement with its template, its
+    course (`placement`: the loader option, with the citizen or not) and its signatures without their
+    drawings (a new signature or content needs only who signed and when). `refresh`: the session's
+    object is overwritten with the row as it is now."""
+    statement = (
+        sa.select(Visit)
+        .where(Visit.id == visit_id)
+        .options(
+            sa.orm.joinedload(Visit.template),
+            placement,
+            sa.orm.joinedload(Visit.signatures).defer(Signature.strokes).defer(Signature.svg),
         )
-        .unique()
-        .first()
     )
+    if refresh:
+        statement = statement.execution_options(populate_existing=True)
+    return db.session.scalars(statement).unique().first()
 
 
 def is_identical_replay(visit: StoredVisit, body: str) -> bool:
@@ -425,19 +436,13 @@ def lock(visit_id: int) -> None:
 
 def locked_to_sign(visit: Visit) -> Visit:
     """The visit locked (`lock`) and read again as the database holds it now, with its template and
-    signatures: what a signature is checked against and added to (another request may have signed or
-    changed it since it was read). The same object, refreshed."""
+    signatures, in one statement: what a signature is checked against and added to (another request may
+    have signed or changed it since it was read). The same object, refreshed.
+
+    The signatures' drawings (strokes, SVG) are not read: a new signature needs only who signed and
+    when; a signature sent again reads its stored strokes to compare (one statement, then)."""
     lock(visit.id)
-    return db.session.scalars(
-        sa.select(Visit)
-        .where(Visit.id == visit.id)
-        .options(
-            sa.orm.joinedload(Visit.template),
-            sa.orm.joinedload(Visit.placement),
-            sa.orm.selectinload(Visit.signatures),
-        )
-        .execution_options(populate_existing=True)
-    ).one()
+    return _read_locked(visit.id, sa.orm.joinedload(Visit.placement), refresh=True)
 
 
 def save_visit(
@@ -545,6 +550,8 @@ def _save_existing(
         return SaveResult(Outcome.CONFLICT, visit)
     if content["placement_id"] != visit.placement_id or content["template_id"] != visit.template_id:
         return SaveResult(Outcome.CONFLICT, visit)
+    if completed_before_stored(visit, clock):
+        return SaveResult(Outcome.CONFLICT, visit, reason=STALE)
     visit.scheduled_visit_id = content["scheduled_visit_id"]
     agreed_before = visit.next_visit_date
     for name, value in _column_values(content, digest, clock, body, visit).items():
@@ -557,6 +564,18 @@ def _save_existing(
     return SaveResult(Outcome.UPDATED, visit)
 
 
+def completed_before_stored(visit: Visit, clock: DeviceClock) -> bool:
+    """Was the content sent completed before the stored content was? Then it is an older version: a
+    retry from a second device that arrives late, or a body replayed after a newer one, which must not
+    overwrite what was completed later. Compared on the server's clock: each completion less its
+    device's skew when it was sent (a stored visit sent with no device time counts from its receipt)."""
+    if clock.completed is None or visit.completed_at is None:
+        return False
+    sent = clock.completed.at - timedelta(seconds=clock.skew_seconds(utcnow()) or 0)
+    stored = visit.completed_at - timedelta(seconds=visit.clock_skew_seconds or 0)
+    return sent < stored
+
+
 def _after_save(visit: Visit, user: User, today: date, plan: bool = True) -> None:
     """What a completed visit does to the plan and the course: the scheduled visit is done, the agreed
     next visit date moves the plan (`plan`: a new visit, or an edit that changed it), and reported paid
@@ -565,7 +584,7 @@ def _after_save(visit: Visit, user: User, today: date, plan: bool = True) -> Non
     sv = visit.scheduled_visit
     if sv is not None and sv.status == ScheduledVisitStatus.PLANNED:
         sv.status = ScheduledVisitStatus.DONE
-    if plan and visit.next_visit_date is not None and placement.status in FOLLOWED_UP:
+    if plan and visit.next_visit_date is not None and placement.is_followed_up:
         placements.apply_next_visit_date(
             placement, visit.next_visit_date, visit.performed_at, done=sv, visit_id=visit.id
         )

@@ -81,8 +81,9 @@
       localStorage.setItem("eftervaern-last-sync", String(Date.now()));
       noteSummary(data);
       if (!entry.dependsOn && entry.page && data.url) remember(entry.page, data.url);
-      document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { uuid: entry.uuid, data } }));
-      if (channel) channel.postMessage({ type: "sent", uuid: entry.uuid, data });
+      // With the body sent: a tab with other content typed for the same visit keeps it (visit-form.js).
+      document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { uuid: entry.uuid, data, body: entry.body } }));
+      if (channel) channel.postMessage({ type: "sent", uuid: entry.uuid, data, body: entry.body });
       return { sent: true };
     }
     if (response.status === 422 || response.status === 409) {
@@ -334,7 +335,8 @@
         const data = event.data.data || {};
         noteSummary(data);
         if (event.data.page && data.url) remember(event.data.page, data.url);
-        document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { uuid: event.data.uuid, data } }));
+        const detail = { uuid: event.data.uuid, data, body: event.data.body };
+        document.dispatchEvent(new CustomEvent("outbox:sent", { detail }));
         render();
       }
       if (event.data && event.data.type === "signed") {

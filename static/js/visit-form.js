@@ -221,12 +221,38 @@
       window.location.assign(url);
     }
 
+    // What a form says, as sent, without what two tabs of one visit differ in with the same content:
+    // the page's CSRF token, the device's times and the empty fields (a spare action row).
+    function contentOf(pairs) {
+      const skip = new Set(["csrf_token"]);
+      form.querySelectorAll("[data-device-time]").forEach((el) => skip.add(el.name));
+      return JSON.stringify(pairs.filter(([name, value]) => !skip.has(name) && value !== ""));
+    }
+
+    // Another tab (or the service worker) sent this visit with other content than is typed here, and
+    // this tab has not completed its own: what is typed here is not lost by going on to the visit's
+    // page. It stays, kept as the draft, and the user is told; saving it sends it as the newer version.
+    // Only what a person typed in this tab counts: a tab that only shows the draft it opened with goes on.
+    const typed = () => { form.dataset.typedHere = "1"; };
+    form.addEventListener("input", typed);
+    form.addEventListener("change", typed);
+    function typedHereDiffers(detail) {
+      if (!form.dataset.typedHere || form.dataset.queuedShown || form.dataset.sending) return false;
+      if (typeof detail.body !== "string") return false;
+      return contentOf(Array.from(new URLSearchParams(detail.body).entries())) !== contentOf(fieldsOf(form));
+    }
+
     // A visit this form queued may be sent later by a retry, or by another tab: then go on to its page,
     // once the signatures drawn here have followed it. A signer still drawing (or a consent being
     // written) holds the page: what they give is queued behind the visit, which is on the server now,
     // and the page goes on once it is given.
     document.addEventListener("outbox:sent", function (e) {
       if (e.detail.uuid === form.dataset.uuid && e.detail.data && e.detail.data.url) {
+        if (typedHereDiffers(e.detail)) {
+          writeDraft();
+          showErrors({}, form.dataset.msgSavedElsewhere);
+          return;
+        }
         form.dispatchEvent(new Event("visit-saved"));
         const url = e.detail.data.url;
         if (signingUnderway()) {
@@ -342,6 +368,7 @@
         statusLine.textContent = form.dataset.msgSignedElsewhere;
         return;
       }
+      form.dataset.sending = "1"; // this tab's own content is on its way: its answer decides what follows
       const completed = form.querySelector('[data-device-time="completed"]');
       if (completed) completed.value = window.eftervaernDeviceTime();
       await writeDraft(); // the draft holds what is completed, in case the server later refuses it
@@ -366,6 +393,7 @@
       } finally {
         Object.entries(listeners).forEach(([name, fn]) => document.removeEventListener(name, fn));
         button.disabled = false;
+        delete form.dataset.sending;
       }
       statusLine.textContent = "";
       if (outcome && outcome.sent) {

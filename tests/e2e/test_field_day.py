@@ -280,13 +280,19 @@ def test_a_session_that_ends_offline_keeps_the_visit_until_the_next_log_in(
     assert str(visit.uuid) == uuid and visit.present == "Ali og Hanne"
 
 
-def test_the_same_visit_in_two_tabs_makes_one_visit(page: Page, server: str, today_visit, context):
-    """Acceptance 5: the same planned visit open in two tabs, completed in both: one visit on the server."""
+def _two_tabs(page: Page, server: str, context: BrowserContext) -> Page:
+    """Logged in, today's planned visit's form open in `page` and in another tab, which is returned."""
     _log_in(page, server)
     url = page.locator("#agenda-today").get_by_role("link", name="Start besøget").get_attribute("href")
     page.goto(server + url)
     other = context.new_page()
     other.goto(server + url)
+    return other
+
+
+def test_the_same_visit_in_two_tabs_makes_one_visit(page: Page, server: str, today_visit, context):
+    """Acceptance 5: the same planned visit open in two tabs, completed in both: one visit on the server."""
+    other = _two_tabs(page, server, context)
     first_uuid = _fill(page, present="Fra fane 1")
     second_uuid = _fill(other, present="Fra fane 2")
     assert first_uuid == second_uuid
@@ -297,6 +303,41 @@ def test_the_same_visit_in_two_tabs_makes_one_visit(page: Page, server: str, tod
     [visit] = _visits()
     assert str(visit.uuid) == first_uuid
     assert visit.present in ("Fra fane 1", "Fra fane 2")
+
+
+def test_a_tab_with_other_content_keeps_it_when_another_tab_saves_the_visit(
+    page: Page, server: str, today_visit, context
+):
+    """The same planned visit in two tabs, other words typed in each. The first tab saves: the second
+    does not go on to the visit's page and drop its words, but keeps them, says so, and saving there
+    stores its version as the newer one. One visit, with the second tab's words. A tab where nothing
+    was typed goes on to the visit's page."""
+    other = _two_tabs(page, server, context)
+    url = other.url
+    visit_uuid = _fill(page, present="Fra fane 1")
+    assert _fill(other, present="Fra fane 2") == visit_uuid
+    # A third tab where nothing was typed (it shows the draft it opened with) goes on as before.
+    untouched = context.new_page()
+    untouched.goto(url)
+    expect(untouched.get_by_label("Til stede")).to_be_visible()
+    page.get_by_role("button", name="Gem og gå til underskrifter").click()
+    page.wait_for_url("**/besoeg/" + visit_uuid, timeout=20000)
+    untouched.wait_for_url("**/besoeg/" + visit_uuid, timeout=20000)
+    expect(other.locator("#visit-errors")).to_contain_text("Besøget er netop gemt fra en anden fane")
+    assert "/besoeg/ny" in other.url
+    expect(other.get_by_label("Til stede")).to_have_value("Fra fane 2")
+    kept = other.evaluate(
+        "async () => (await window.eftervaernStore.getDraft("
+        "document.getElementById('visit-form').dataset.draftKey)).fields"
+    )
+    assert ["present", "Fra fane 2"] in kept  # kept on the device too, should the tab be closed
+    [stored] = _visits()
+    assert stored.present == "Fra fane 1"
+    screenshot(other, "two-tabs-kept")
+    other.get_by_role("button", name="Gem og gå til underskrifter").click()
+    other.wait_for_url("**/besoeg/" + visit_uuid, timeout=20000)
+    [stored] = _visits()
+    assert (str(stored.uuid), stored.present) == (visit_uuid, "Fra fane 2")
 
 
 def test_log_out_warns_while_a_visit_waits(page: Page, server: str, today_visit, context):

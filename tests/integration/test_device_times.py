@@ -205,3 +205,38 @@ def test_the_api_description_carries_the_device_times(client):
     assert "signed_at" in spec["components"]["schemas"]["Signature"]["properties"]
     put = spec["paths"]["/visits/{uuid}"]["put"]
     assert any(p["name"] == "X-Device-Time" for p in put["parameters"])
+
+
+def test_an_older_version_sent_after_a_newer_one_is_refused_and_the_newer_kept(client, setup):
+    """A visit completed at −2 h (A), corrected and completed again at −1 h (B); then A arrives again (a
+    second device's late retry): 409 with a Danish message and the stored B, which stays as it was."""
+    _, placement = setup
+    now = _device(utcnow())
+    a = payload(placement, present="Udgave A", completed_at=_device(utcnow() - timedelta(hours=2)))
+    b = payload(placement, present="Udgave B", completed_at=_device(utcnow() - timedelta(hours=1)))
+    key, first = _put(client, a, sent=now)
+    _, second = _put(client, b, key=key, sent=now)
+    assert (first.status_code, second.status_code) == (201, 200)
+    _, late = _put(client, a, key=key, sent=_device(utcnow() + timedelta(minutes=5)))
+    assert late.status_code == 409
+    assert late.json["error"] == "conflict"
+    assert "Der er allerede gemt en nyere udgave af besøget" in late.json["message"]
+    assert late.json["visit"]["content_hash"] == second.json["content_hash"]
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Visit.present).where(Visit.uuid == key)) == "Udgave B"
+
+
+@pytest.mark.parametrize("clock_off_minutes", [40, -40])
+def test_a_newer_version_from_a_device_with_a_wrong_clock_is_stored(client, setup, clock_off_minutes):
+    """B completed at −1 h on a phone with a right clock; C completed at −30 min on a tablet whose clock
+    is 40 minutes fast or slow. C is the newer version: compared on the server's clock (each completion
+    less its device's skew), it is stored, though the slow tablet's own time for it is before B's."""
+    _, placement = setup
+    off = timedelta(minutes=clock_off_minutes)
+    b = payload(placement, present="Udgave B", completed_at=_device(utcnow() - timedelta(hours=1)))
+    c = payload(placement, present="Udgave C", completed_at=_device(utcnow() - timedelta(minutes=30) + off))
+    key, first = _put(client, b, sent=_device(utcnow()))
+    _, newer = _put(client, c, key=key, sent=_device(utcnow() + off))
+    assert (first.status_code, newer.status_code) == (201, 200), newer.json
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Visit.present).where(Visit.uuid == key)) == "Udgave C"

@@ -52,11 +52,9 @@ def test_the_summary_pdf_shows_the_hotline_and_direct_contact_details(team_cours
     assert "Fortrolig sparring" not in text  # feedback is never in the citizen's summary
 
 
-def test_the_covering_email_gives_the_hotline(team_course):
-    """Does the e-mail sent with the summary tell the recipient the hotline's end and direct contact?"""
-    me, placement, _, _ = team_course
-    visit = make_visit(placement, me)
-    document = Document(visit=visit, sha256="a" * 64, pdf=b"%PDF", reference="EV-HOTLINE2")
+def _covering_email(visit, reference: str) -> str:
+    """The e-mail that would go to the citizen with the visit's summary."""
+    document = Document(visit=visit, sha256="a" * 64, pdf=b"%PDF", reference=reference)
     delivery = Delivery(
         document=document,
         recipient_role=SignerRole.CITIZEN,
@@ -65,7 +63,14 @@ def test_the_covering_email_gives_the_hotline(team_course):
     )
     db.session.add_all([document, delivery])
     db.session.commit()
-    body = compose_email(delivery).body
+    return compose_email(delivery).body
+
+
+def test_the_covering_email_gives_the_hotline(team_course):
+    """Does the e-mail sent with the summary tell the recipient the hotline's end and direct contact?"""
+    me, placement, _, _ = team_course
+    visit = make_visit(placement, me)
+    body = _covering_email(visit, "EV-HOTLINE2")
     assert "Hotline: Frem til" in body and "+45 20 30 40 50" in body and "mette@kommune.example" in body
 
 
@@ -173,3 +178,19 @@ def test_the_citizens_extract_includes_their_contacts(client, auth, team_course)
     assert response.status_code == 200
     text = pdf_text(response.data)
     assert "Kontakter mellem besøg" in text and "Spurgte til mødetider" in text
+
+
+def test_a_visit_after_the_hotline_has_ended_gives_no_passed_end_date(team_course):
+    """A summary of a visit after the hotline's last day does not promise a hotline "until" a day that has
+    passed: the PDF and the e-mail only say how to reach the jobformidler."""
+    me, placement, _, _ = team_course
+    placement.hotline_until = local_today() - timedelta(days=1)
+    db.session.commit()
+    visit = make_visit(placement, me)
+    text = pdf_text(render_summary(visit, "EV-HOTLINE3"))
+    assert "Hotline" not in text and "Frem til" not in text
+    assert "I kan kontakte jobformidler Mette Sørensen på telefon" in " ".join(text.split())
+    assert "mette@kommune.example" in text
+    body = _covering_email(visit, "EV-HOTLINE3")
+    assert "Hotline" not in body and "Frem til" not in body
+    assert "I kan kontakte jobformidler Mette Sørensen på telefon +45 20 30 40 50 eller e-mail" in body

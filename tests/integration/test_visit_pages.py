@@ -224,3 +224,23 @@ def test_a_tablet_page_opened_before_a_change_cannot_sign_the_changed_visit(app,
 def test_an_unknown_link_is_404(client, app):
     """Is a made-up link answered 404 without details?"""
     assert app.test_client().get("/s/made-up-token").status_code == 404
+
+
+def test_the_next_visit_hint_says_what_the_date_does(client, setup):
+    """An active course's form says the plan's next visit moves to the date; an ended (broken-off)
+    course's form says the date is only kept with the visit, as the save then leaves the plan."""
+    from app.models import PlacementStatus
+
+    _, placement = setup
+    page = client.get(f"/besoeg/ny?forloeb={placement.id}")
+    assert "Opfølgningsplanens næste besøg efter dette besøg flyttes til denne dato." in page.text
+    assert "Forløbet er afsluttet" not in page.text
+    placement.status = PlacementStatus.BROKEN_OFF
+    db.session.commit()
+    plan = sorted((sv.id, sv.due_date, sv.status) for sv in placement.scheduled_visits)
+    page = client.get(f"/besoeg/ny?forloeb={placement.id}")
+    assert "Forløbet er afsluttet: datoen gemmes med besøget, og opfølgningsplanen ændres ikke." in page.text
+    assert "flyttes til denne dato" not in page.text
+    _create(client, placement, next_visit_date=(placement.start_date + timedelta(days=60)).isoformat())
+    db.session.expire_all()
+    assert sorted((sv.id, sv.due_date, sv.status) for sv in placement.scheduled_visits) == plan

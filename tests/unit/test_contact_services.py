@@ -115,14 +115,24 @@ def test_waiting_list_is_the_users_own_overdue_first(app):
 
 
 def test_hotline_text_names_the_end_and_the_direct_ways(app):
-    """Does the hotline text give the end date and the phone and e-mail that are known, or the jobcentre?"""
+    """Does the hotline text give the end date and the phone and e-mail that are known, or the jobcentre;
+    and after the last day, only the ways to reach the jobformidler?"""
     me = make_user(username="mette", full_name="Mette Sørensen", phone="20 30 40 50", email="m@k.example")
     course = make_placement(make_citizen(me))
-    text = services.hotline_text(course)
+    last_day = services.hotline_until(course)
+    text = services.hotline_text(course, last_day)
     assert "Mette Sørensen" in text and "20 30 40 50" in text and "m@k.example" in text
-    assert str(services.hotline_until(course).year) in text
+    assert text.startswith("Hotline: Frem til") and str(last_day.year) in text
+    after = services.hotline_text(course, last_day + timedelta(days=1))
+    assert after == (
+        "I kan kontakte jobformidler Mette Sørensen på telefon 20 30 40 50 eller e-mail m@k.example."
+    )
     me.phone = me.email = None
-    assert "gennem jobcentret" in services.hotline_text(course)
+    assert "Frem til" in services.hotline_text(course, last_day)
+    assert "gennem jobcentret" in services.hotline_text(course, last_day)
+    assert services.hotline_text(course, last_day + timedelta(days=1)) == (
+        "I kan kontakte jobformidler Mette Sørensen gennem jobcentret."
+    )
 
 
 def test_feedback_comes_from_the_team_but_not_from_the_performer(app):

@@ -3,12 +3,13 @@
 
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from app.core.timeutil import DeviceTime, local_today, parse_device_time
 from app.extensions import db
-from app.models import PlacementStatus, ScheduledVisit, ScheduledVisitStatus, Visit
+from app.models import CitizenStatus, PlacementStatus, ScheduledVisit, ScheduledVisitStatus, Visit, VisitState
 from app.visits import services
 from app.visits.forms import ACTION_ROWS, formdata_from_json, visit_form
 from tests.visit_helpers import course, payload
@@ -206,3 +207,46 @@ def test_a_visit_synced_after_a_later_one_leaves_the_plan(app):
     emptied = _plan(placement)
     _save(me, placement, uuid.uuid4(), next_visit_date=(today + timedelta(days=6)).isoformat(), **older)
     assert _plan(placement) == emptied
+
+
+def _status(placement):
+    db.session.expire_all()
+    return placement.status, placement.citizen.status, placement.ended_reason
+
+
+def test_correcting_the_hours_that_completed_a_course_reopens_it(app):
+    """7 a week (30.3 a month) completes the course; the same visit corrected to 3 a week takes the
+    milestone back: the course is active again, and so is the citizen's course."""
+    me, placement = course()
+    key = uuid.uuid4()
+    _save(me, placement, key, paid_hours_per_week=7)
+    assert _status(placement) == (PlacementStatus.COMPLETED, CitizenStatus.COMPLETED, "goal_reached")
+    assert _save(me, placement, key, paid_hours_per_week=3).outcome == services.Outcome.UPDATED
+    assert _status(placement) == (PlacementStatus.ACTIVE, CitizenStatus.IN_COURSE, None)
+
+
+def test_fewer_hours_at_a_later_visit_leave_the_course_completed(app):
+    """The goal is a milestone: a later visit reporting fewer hours does not undo a completion the
+    earlier visit's hours made."""
+    me, placement = course()
+    _save(me, placement, uuid.uuid4(), paid_hours_per_week=7)
+    _save(me, placement, uuid.uuid4(), paid_hours_per_week=3)
+    assert _status(placement)[0] == PlacementStatus.COMPLETED
+
+
+def test_an_addendum_correcting_the_hours_reopens_the_course(app):
+    """A signed visit's hours are corrected by an addendum: one that reports fewer hours reopens the
+    course the visit completed; one that did not discuss hours leaves it completed."""
+    from app.placements.services import update_course_status
+    from tests.factories import make_visit
+
+    me, placement = course()
+    original = make_visit(placement, me, paid_hours_per_week=Decimal(7), state=VisitState.SIGNED)
+    assert update_course_status(placement, me, local_today()) is True
+    silent = make_visit(placement, me, addendum_of=original, paid_hours_per_week=None)
+    assert update_course_status(placement, me, local_today()) is False
+    assert _status(placement)[0] == PlacementStatus.COMPLETED
+    make_visit(placement, me, addendum_of=original, paid_hours_per_week=Decimal(3))
+    assert update_course_status(placement, me, local_today()) is True
+    assert _status(placement) == (PlacementStatus.ACTIVE, CitizenStatus.IN_COURSE, None)
+    assert silent.addendum_of_id == original.id
