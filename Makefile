@@ -36,6 +36,9 @@ translations: $(BIN)/.installed
 		$(BIN)/pybabel compile --statistics -D $$domain -d app/translations 2>&1 | grep -v '^compiling' || true; \
 	done
 
+# The address the summaries print for /verify (the worker and the demo data have no request to take it
+# from); a BASE_URL in the environment wins.
+run: export BASE_URL ?= http://127.0.0.1:$(PORT)
 run: run-deps $(BIN)/.installed translations
 	mkdir -p instance
 	$(BIN)/flask init-db

@@ -6,11 +6,10 @@ import uuid
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.routing import BuildError
 
 from app.audit import services as audit
 from app.contacts.services import hotline_text
@@ -40,6 +39,7 @@ from app.models import (
     VisitState,
 )
 from app.models.base import utcnow
+from app.reports.pdf import verify_url
 
 # Waits after the 1st, 2nd, … failed attempt; the last one repeats. Short at first because most SMTP
 # failures are greylisting or a server restart; capped so a long outage is still retried a few times a day.
@@ -62,7 +62,6 @@ def grace() -> timedelta:
     return timedelta(seconds=current_app.config.get("JOB_GRACE_SECONDS", 600))
 
 
-VERIFY_ENDPOINT = "reports.verify"
 RECIPIENT_ORDER = (SignerRole.COMPANY_CONTACT, SignerRole.CITIZEN)
 DIGITAL_POST = "digital_post"
 # What Delivery.address holds for a citizen's Digital Post: the number itself is read, encrypted, from
@@ -453,21 +452,3 @@ def compose_email(delivery: Delivery) -> OutgoingSummary:
         filename=f"referat-{document.reference}.pdf",
         reply_to=jobformidler.email or None,
     )
-
-
-def verify_url() -> str:
-    """The public page where a summary's seal is checked, as an absolute address for the e-mail.
-
-    BASE_URL wins: a job in the worker has no request to take the host from. Until the reports area
-    has its verify page, the address is the planned /verify.
-    """
-    try:
-        path = current_app.url_map.bind("localhost").build(VERIFY_ENDPOINT)
-    except BuildError:
-        path = "/verify"
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return base.rstrip("/") + path
-    if has_request_context():
-        return request.host_url.rstrip("/") + request.script_root + path
-    return path

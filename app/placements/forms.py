@@ -16,8 +16,21 @@ from app.models import PlacementKind, PlacementStatus, Purpose
 MAX_WEEKLY_HOURS = 37
 
 
+# DecimalField's own message, translated in WTForms' domain (app/core/forms.py), not the app's.
+NOT_A_NUMBER = "Not a valid decimal value."
+
+
 class HoursField(DecimalField):
-    """Hours with a decimal point as <input type=number> wants it, without trailing zeros (7.5, not 7.50)."""
+    """Hours with a decimal point as <input type=number> wants it, without trailing zeros (7.5, not 7.50).
+
+    "NaN" and "Infinity" read as Decimals but are no number of hours (and cannot be compared with a
+    range): refused like any text that is not a number."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        super().process_formdata(valuelist)
+        if self.data is not None and not Decimal(self.data).is_finite():
+            self.data = None
+            raise ValueError(self.gettext(NOT_A_NUMBER))
 
     def _value(self) -> str:
         if self.raw_data:

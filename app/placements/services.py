@@ -298,6 +298,8 @@ def apply_next_visit_date(
       to hold or cancel, and the leder sees it as overdue.
     - Only the course's latest visit speaks for the plan: when a visit performed later exists (an older
       visit edited, or synced late from a device), its agreement stands and nothing moves.
+    - A planned visit already on the agreed day is the agreed visit: nothing moves (the form offers
+      the plan's next day, and keeping it must not put two visits on one day).
     - `done` is the scheduled visit just performed, which is no longer "next"; `visit_id` the visit
       itself, which is not "later" than itself.
 
@@ -312,10 +314,11 @@ def apply_next_visit_date(
         "visit_id": visit_id,
         "performed_at": performed_at,
         "since": local_date(performed_at),
+        "next_date": next_date,
     }
     row = connection.execute(_NEXT_PLANNED, params).first()
     later = row.later if row is not None else connection.execute(_LATER_VISIT, params).scalar()
-    if later:
+    if later or (row is not None and row.on_the_day):
         return False
     if row is None:
         _add(placement, next_date, source="next_visit")
@@ -325,6 +328,8 @@ def apply_next_visit_date(
     _move(db.session.get(ScheduledVisit, row.id), next_date)
     return True
 
+
+_OTHER_PLANNED = aliased(ScheduledVisit)
 
 # Made once (a save asks on every request): a visit of the course performed after this one.
 _LATER_VISIT = sa.select(
@@ -339,8 +344,19 @@ _LATER_VISIT = sa.select(
     )
 )
 
+_PLANNED_ON_THE_DAY = sa.exists().where(
+    _OTHER_PLANNED.placement_id == sa.bindparam("placement_id"),
+    _OTHER_PLANNED.status == ScheduledVisitStatus.PLANNED,
+    _OTHER_PLANNED.due_date == sa.bindparam("next_date", type_=sa.Date),
+)
+
 _NEXT_PLANNED = (
-    sa.select(ScheduledVisit.id, ScheduledVisit.due_date, _LATER_VISIT.scalar_subquery().label("later"))
+    sa.select(
+        ScheduledVisit.id,
+        ScheduledVisit.due_date,
+        _LATER_VISIT.scalar_subquery().label("later"),
+        _PLANNED_ON_THE_DAY.label("on_the_day"),
+    )
     .where(
         ScheduledVisit.placement_id == sa.bindparam("placement_id"),
         ScheduledVisit.status == ScheduledVisitStatus.PLANNED,

@@ -225,13 +225,21 @@ def _margin_css(reference: str) -> dict[str, str]:
 
 
 def verify_url() -> str:
-    """The public address of the verification page, as printed on the summary."""
+    """The public address of the verification page, as the summary and its e-mail print it.
+
+    BASE_URL wins: a job in the worker has no request to take the host from (`make run` sets it to its
+    own address); else the request's host; else only the path."""
+    path = url_for("reports.verify") if has_request_context() else _verify_path()
     base = current_app.config.get("BASE_URL")
     if base:
-        return base.rstrip("/") + "/verify"
+        return base.rstrip("/") + path
     if has_request_context():
         return url_for("reports.verify", _external=True)
-    return "/verify"
+    return path
+
+
+def _verify_path() -> str:
+    return current_app.url_map.bind("localhost").build("reports.verify")
 
 
 def _data_uri(mime: str, content: bytes) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid as uuid_lib
+from datetime import timedelta
 from typing import NoReturn
 from urllib.parse import parse_qsl
 
@@ -97,15 +98,41 @@ def _sent_at() -> DeviceTime | None:
 
 def _visit_clock(data) -> tuple[services.DeviceClock, dict]:
     errors: dict = {}
-    started = _device_time(data.get("started_at"), "started_at", errors)
-    completed = _device_time(data.get("completed_at"), "completed_at", errors)
-    return services.DeviceClock(started=started, completed=completed, sent=_sent_at()), errors
+    sent = _sent_at()
+    started = _before_sending(
+        _device_time(data.get("started_at"), "started_at", errors), "started_at", sent, errors
+    )
+    completed = _before_sending(
+        _device_time(data.get("completed_at"), "completed_at", errors), "completed_at", sent, errors
+    )
+    return services.DeviceClock(started=started, completed=completed, sent=sent), errors
 
 
 def _signature_clock(payload: dict) -> tuple[services.DeviceClock, dict]:
     errors: dict = {}
-    drawn = _device_time(payload.get("signed_at"), "signed_at", errors)
-    return services.DeviceClock(completed=drawn, sent=_sent_at()), errors
+    sent = _sent_at()
+    drawn = _before_sending(
+        _device_time(payload.get("signed_at"), "signed_at", errors), "signed_at", sent, errors
+    )
+    return services.DeviceClock(completed=drawn, sent=sent), errors
+
+
+# A moment of the device's is read from the same clock as its X-Device-Time: it cannot be after it (a
+# minute's leeway for the time a page takes to send). Without the header, not after the server's today
+# with the leeway a visit's date has. A time in the future would stand as the newest version of a visit.
+SENDING_LEEWAY = timedelta(minutes=1)
+
+
+def _before_sending(
+    moment: DeviceTime | None, field: str, sent: DeviceTime | None, errors: dict
+) -> DeviceTime | None:
+    if moment is None:
+        return None
+    latest = sent.at + SENDING_LEEWAY if sent is not None else utcnow() + services.LATEST_AHEAD
+    if moment.at > latest:
+        errors[field] = [_("The device's time is after the moment it sent this. Check the device's clock.")]
+        return None
+    return moment
 
 
 def _body() -> tuple[MultiDict | None, dict]:

@@ -350,8 +350,18 @@ def _column_values(
         "received_at": received,
         "clock_skew_seconds": clock.skew_seconds(received),
     }
-    if clock.started is not None and (existing is None or existing.started_at is None):
-        values["started_at"] = clock.started.at
+    # When the visit began on the device: kept once known. An edit of a stored visit without one (made
+    # before devices sent it) takes the edit's start only on the visit's own day: opening a September
+    # visit in December to correct it is not when that visit began.
+    started = clock.started
+    if started is not None and (
+        existing is None
+        or (
+            existing.started_at is None
+            and started.local.date() == date.fromisoformat(content["performed_on"])
+        )
+    ):
+        values["started_at"] = started.at
     if clock.offset_minutes is not None:
         values["device_utc_offset"] = clock.offset_minutes
     return values
@@ -568,12 +578,21 @@ def completed_before_stored(visit: Visit, clock: DeviceClock) -> bool:
     """Was the content sent completed before the stored content was? Then it is an older version: a
     retry from a second device that arrives late, or a body replayed after a newer one, which must not
     overwrite what was completed later. Compared on the server's clock: each completion less its
-    device's skew when it was sent (a stored visit sent with no device time counts from its receipt)."""
+    device's skew when it was sent (a stored visit sent with no device time counts from its receipt),
+    and neither later than it reached the server (a clock that was wrong in a way the skew does not
+    show must not make a version "newest" for good)."""
     if clock.completed is None or visit.completed_at is None:
         return False
-    sent = clock.completed.at - timedelta(seconds=clock.skew_seconds(utcnow()) or 0)
+    now = utcnow()
+    sent = min(clock.completed.at - timedelta(seconds=clock.skew_seconds(now) or 0), now)
     stored = visit.completed_at - timedelta(seconds=visit.clock_skew_seconds or 0)
-    return sent < stored
+    if visit.received_at is not None:
+        stored = min(stored, visit.received_at)
+    # A second's leeway: device times and skews are whole seconds, the server's receipt is not.
+    return stored - sent >= _SAME_MOMENT
+
+
+_SAME_MOMENT = timedelta(seconds=1)
 
 
 def _after_save(visit: Visit, user: User, today: date, plan: bool = True) -> None:

@@ -240,3 +240,78 @@ def test_a_newer_version_from_a_device_with_a_wrong_clock_is_stored(client, setu
     assert (first.status_code, newer.status_code) == (201, 200), newer.json
     db.session.expire_all()
     assert db.session.scalar(sa.select(Visit.present).where(Visit.uuid == key)) == "Udgave C"
+
+
+@pytest.mark.parametrize("with_header", [True, False])
+def test_a_device_time_after_the_sending_is_refused(client, setup, with_header):
+    """A completion in 2030 (a phone's clock set wrong, or a hand-made body) would stand as the newest
+    version of the visit for good: refused in Danish, nothing stored. With the device's own send time
+    it cannot be after it; without one, not beyond the days a visit's date may be ahead."""
+    _, placement = setup
+    future = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+    sent = _device(utcnow()) if with_header else None
+    _, response = _put(client, payload(placement, completed_at=_device(future)), sent=sent)
+    assert response.status_code == 422
+    assert response.json["errors"]["completed_at"] == [
+        "Enhedens tidspunkt ligger efter det øjeblik, den sendte dette. Tjek enhedens ur."
+    ]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
+    _, started = _put(client, payload(placement, started_at=_device(future)), sent=sent)
+    assert started.status_code == 422 and "started_at" in started.json["errors"]
+
+
+def test_a_stored_completion_in_the_future_does_not_lock_the_visit(client, setup):
+    """A visit stored before the check with a completion in 2030: the next version completed now is
+    newer (a stored completion counts at most from when it reached the server), not refused as older."""
+    _, placement = setup
+    key, first = _put(client, payload(placement, present="Udgave A"), sent=_device(utcnow()))
+    assert first.status_code == 201
+    stored = db.session.scalar(sa.select(Visit).where(Visit.uuid == key))
+    stored.completed_at = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+    db.session.commit()
+    body = payload(placement, present="Udgave B", completed_at=_device(utcnow()))
+    _, second = _put(client, body, key=key, sent=_device(utcnow()))
+    assert second.status_code == 200, second.json
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Visit.present).where(Visit.uuid == key)) == "Udgave B"
+
+
+def test_correcting_an_older_visit_does_not_take_the_edits_start(client, setup):
+    """A visit stored without a start time (before devices sent one), corrected days later on the
+    device: its start stays unknown rather than becoming the moment the correction began."""
+    _, placement = setup
+    day = (local_today() - timedelta(days=5)).isoformat()
+    before = payload(
+        placement, performed_on=day, present="Før", completed_at=_device(utcnow() - timedelta(days=5))
+    )
+    key, first = _put(client, before, sent=_device(utcnow()))
+    assert first.status_code == 201
+    body = payload(
+        placement,
+        performed_on=day,
+        present="Rettet",
+        started_at=_device(utcnow() - timedelta(minutes=10)),
+        completed_at=_device(utcnow()),
+    )
+    _, corrected = _put(client, body, key=key, sent=_device(utcnow()))
+    assert corrected.status_code == 200
+    db.session.expire_all()
+    visit = db.session.scalar(sa.select(Visit).where(Visit.uuid == key))
+    assert (visit.present, visit.started_at) == ("Rettet", None)
+
+
+def test_a_signature_drawn_after_the_sending_is_refused(client, setup):
+    """A signature the device says was drawn after it sent it (its clock's X-Device-Time) is refused in
+    Danish and not stored."""
+    _, placement = setup
+    key, _ = _put(client, payload(placement))
+    body = {"name": "Hanne Jensen", "strokes": STROKES, "width": 500, "height": 200}
+    body["signed_at"] = _device(utcnow() + timedelta(hours=2))
+    answer = client.put(
+        f"/api/v1/visits/{key}/signatures/company_contact",
+        json=body,
+        headers={"X-Device-Time": _device(utcnow())},
+    )
+    assert answer.status_code == 422
+    assert "Enhedens tidspunkt ligger efter" in str(answer.json["errors"]["signed_at"])
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 0

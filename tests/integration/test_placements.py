@@ -151,6 +151,10 @@ def test_course_form_errors_keep_what_was_typed(client, auth, org):
         ({"workplace_id": ""}, "Vælg arbejdsstedet."),
         ({"start_date": ""}, "Skriv startdatoen."),
         ({"internship_hours_per_week": "40"}, "Timer pr. uge skal være mellem 0 og 37."),
+        # Read as Decimals, but no number of hours (NaN gave a 500 when compared with the range).
+        ({"paid_hours_per_week": "NaN"}, "Skriv et tal."),
+        ({"internship_hours_per_week": "-Infinity"}, "Skriv et tal."),
+        ({"paid_hours_per_week": "sNaN"}, "Skriv et tal."),
         (
             {"kind": "ordinary", "internship_hours_per_week": "0", "paid_hours_per_week": "0"},
             "Denne forløbstype har ordinære timer",

@@ -250,3 +250,22 @@ def test_an_addendum_correcting_the_hours_reopens_the_course(app):
     assert update_course_status(placement, me, local_today()) is True
     assert _status(placement) == (PlacementStatus.ACTIVE, CitizenStatus.IN_COURSE, None)
     assert silent.addendum_of_id == original.id
+
+
+def test_an_agreed_day_the_plan_already_has_moves_nothing(app):
+    """The form offers the plan's next day; kept as it is, it names a visit already planned on that
+    day: the plan stays, rather than moving the visit before it onto the same day."""
+    me, placement = course()
+    today = local_today()
+    upcoming = sorted(
+        (
+            sv
+            for sv in placement.scheduled_visits
+            if sv.status == ScheduledVisitStatus.PLANNED and sv.due_date >= today
+        ),
+        key=lambda sv: sv.due_date,
+    )
+    assert len(upcoming) >= 2
+    plan = _plan(placement)
+    _save(me, placement, uuid.uuid4(), next_visit_date=upcoming[1].due_date.isoformat())
+    assert _plan(placement) == plan
