@@ -59,6 +59,7 @@ class StoredSession:
 
 class SessionStore(Protocol):
     def load(self, key: str) -> StoredSession | None: ...
+    def load_for_request(self, key: str) -> StoredSession | None: ...
     def save(self, stored: StoredSession, create: bool = True) -> bool: ...
     def forget(self, key: str) -> None: ...
     def end(self, key: str, reason: str, keep_until: datetime) -> None: ...
@@ -86,6 +87,8 @@ class DatabaseStore:
         with db.engine.connect() as conn:
             row = conn.execute(sa.select(self.table).where(self.table.c.key == key)).mappings().first()
         return StoredSession(**row) if row else None
+
+    load_for_request = load  # the user's row is read by the request's own session
 
     def save(self, stored: StoredSession, create: bool = True) -> bool:
         values = asdict(stored)
@@ -168,6 +171,17 @@ class RedisStore:
         fields = self.redis.hgetall(self._name(key))
         return self._decode(fields) if fields else None
 
+    def load_for_request(self, key: str) -> StoredSession | None:
+        """`load`, at a request's start: with its user's kept row in the same round trip where the user
+        is kept in this Redis (app.auth.user_cache)."""
+        from app.auth import user_cache
+
+        kept = user_cache.cache()
+        if kept is None or kept.redis is not self.redis:
+            return self.load(key)
+        fields = kept.session_with_user(self._name(key))
+        return self._decode(fields) if fields else None
+
     def save(self, stored: StoredSession, create: bool = True) -> bool:
         name = self._name(stored.key)
         if stored.ended_at is None:
@@ -242,7 +256,7 @@ class ServerSessionInterface(SessionInterface):
         sid = request.cookies.get(self.get_cookie_name(app))
         if not sid or len(sid) > 100:
             return ServerSession()
-        stored = store().load(_key(sid))
+        stored = store().load_for_request(_key(sid))
         now = utcnow()
         if stored is None or stored.expires_at <= now:
             return ServerSession()

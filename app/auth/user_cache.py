@@ -4,8 +4,8 @@ Each request needs the logged-in user's row (its role, team and whether the acco
 sessions live in Redis (several processes), that row is kept there too, under a *stamp* that every
 committed change to the user replaces:
 
-- a request reads the stamp and the kept row in one round trip, and uses the row only if it was kept
-  under the stamp that holds now;
+- a request reads the stamp and the kept row in one round trip, with its session (`session_with_user`),
+  and uses the row only if it was kept under the stamp that holds now;
 - on a miss it reads the stamp *first*, then the row from the database, and keeps the row under the
   stamp it read: a change committed meanwhile has replaced the stamp, so that copy is never used;
 - every commit that changed, added or deleted a user replaces the stamp of each such user (and drops
@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy.orm import Session, attributes, make_transient_to_detached
 
 from app.extensions import db
@@ -44,10 +44,35 @@ _COLUMNS = [c.key for c in sa.inspect(User).column_attrs if c.key not in _SECRET
 _DATETIMES = {c.key for c in sa.inspect(User).column_attrs if isinstance(c.columns[0].type, UTCDateTime)}
 
 
+# A session's fields, and its user's stamp and kept row, in one round trip: the session names its user
+# (its `user_id` field, JSON), so the user's keys are known only inside Redis. The keys are `_stamp_key`'s
+# and `_row_key`'s. (A script that reads keys it is not given runs on one Redis, not on a cluster.)
+_SESSION_AND_USER = """
+local fields = redis.call('HGETALL', KEYS[1])
+local user_id = redis.call('HGET', KEYS[1], 'user_id')
+if not user_id or not string.match(user_id, '^[0-9]+$') then return {fields} end
+local stamp, row = ARGV[1] .. 'user-stamp:' .. user_id, ARGV[1] .. 'user-row:' .. user_id
+return {fields, user_id, redis.call('MGET', stamp, row)}
+"""
+# Where `session_with_user` leaves the user's stamp and row for the request's `load`.
+_READ_WITH_SESSION = "user_read_with_session"
+
+
 class UserCache:
     def __init__(self, redis: Any, prefix: str) -> None:
         self.redis = redis
         self.prefix = prefix
+        self._session_and_user = redis.register_script(_SESSION_AND_USER)
+
+    def session_with_user(self, session_name: str) -> dict[str, str]:
+        """The fields of the session stored under `session_name`, read in one round trip with its user's
+        stamp and kept row, which the request's `load` of that user then uses (issue 14: a request's
+        session and user were two round trips)."""
+        reply = self._session_and_user(keys=[session_name], args=[self.prefix])
+        flat = reply[0]
+        if len(reply) == 3 and has_app_context():
+            g.setdefault(_READ_WITH_SESSION, {})[int(reply[1])] = tuple(reply[2])
+        return dict(zip(flat[::2], flat[1::2], strict=True))
 
     def _stamp_key(self, user_id: int) -> str:
         return f"{self.prefix}user-stamp:{user_id}"
@@ -57,7 +82,11 @@ class UserCache:
 
     def load(self, user_id: int) -> User | None:
         """The user, from the kept copy if it is current, else from the database (and kept)."""
-        stamp, kept = self.redis.mget(self._stamp_key(user_id), self._row_key(user_id))
+        read = g.get(_READ_WITH_SESSION) if has_app_context() else None
+        if read and user_id in read:
+            stamp, kept = read.pop(user_id)
+        else:
+            stamp, kept = self.redis.mget(self._stamp_key(user_id), self._row_key(user_id))
         stamp = stamp or "-"
         copy = _readable(kept, user_id)
         if copy is not None and copy["stamp"] == stamp:
@@ -69,7 +98,11 @@ class UserCache:
         return user
 
     def changed(self, user_ids: set[int]) -> None:
-        """After a commit that changed these users: no copy kept before it is used again."""
+        """After a commit that changed these users: no copy kept before it is used again, nor one read
+        with the session before the change."""
+        if has_app_context() and (read := g.get(_READ_WITH_SESSION)):
+            for user_id in user_ids:
+                read.pop(user_id, None)
         with self.redis.pipeline() as pipe:
             for user_id in user_ids:
                 pipe.set(self._stamp_key(user_id), secrets.token_hex(8))

@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from pathlib import Path
 
 import click
 from flask import current_app
 from huey.consumer import Consumer, Scheduler
 
 from app.jobs import queue, run_pending
+
+AUTOGROUP = Path("/proc/self/autogroup")
+
+
+def yield_the_cpu(nice: int) -> None:
+    """Lower this process's CPU priority by `nice`, and its session's too when it leads a session of its
+    own (a service, or a process started with setsid).
+
+    Linux shares the CPU between sessions first where they are not in a CPU cgroup of their own (its
+    autogroups, on by default): a nice value then counts only among the processes of one session. A
+    worker in a session of its own, with nice 10, still took half of a two-CPU machine from the web
+    processes in theirs (issue 14's signing bench). Its session's own nice value
+    (`/proc/self/autogroup`) puts the session below the others as well. A worker started from a shell
+    beside the web server (`make run`) shares its session, and the process's nice value is enough."""
+    if nice <= 0:
+        return
+    os.nice(nice)
+    if os.getsid(0) != os.getpid():
+        return  # in another's session: lowering it would lower the web server too
+    # Without autogroups (another system, or switched off) the process's nice value holds.
+    with contextlib.suppress(OSError):
+        AUTOGROUP.write_text(str(nice))
 
 
 def consumer_class(seconds: int) -> type[Consumer]:
@@ -30,7 +54,7 @@ def worker(threads: int) -> None:
     # Below the web processes (WORKER_NICE): a burst of last signatures queues summaries faster than a
     # worker makes them, and the worker then took the CPU from the pages and the signing requests
     # themselves (issue 14's bench: the signing request's p95 went from 0.3 s to 1 s).
-    os.nice(max(0, min(19, current_app.config["WORKER_NICE"])))
+    yield_the_cpu(max(0, min(19, current_app.config["WORKER_NICE"])))
     consumer = consumer_class(current_app.config["SWEEP_SECONDS"])(
         queue,
         workers=threads,

@@ -169,6 +169,7 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     stored = services.stored_for_put(visit_uuid)
     if stored is not None and services.is_identical_replay(stored, body):
         return _identical_replay(stored)
+    commit_keeping_loaded()  # the read above was in autocommit: what follows is one transaction
     placement_id, template_id = parse_id(data.get("placement_id")), parse_id(data.get("template_id"))
     if placement_id is None:
         return _invalid({"placement_id": [_("The visit must name its course.")]})

@@ -25,7 +25,7 @@ from werkzeug.datastructures import MultiDict
 from app.audit import services as audit
 from app.checklists.services import published_template
 from app.core.timeutil import DeviceTime, device_local, local_now, local_today, zone
-from app.extensions import commit_keeping_loaded, db
+from app.extensions import autocommit_connection, commit_keeping_loaded, db
 from app.models import (
     AuditAction,
     ChecklistTemplate,
@@ -206,9 +206,11 @@ _STORED = (
 
 def stored_for_put(visit_uuid: uuid_lib.UUID) -> StoredVisit | None:
     """The visit stored under this UUID, if any, as StoredVisit: one statement of plain values, without
-    the ORM's objects a replay never uses."""
+    the ORM's objects a replay never uses. Read in autocommit (the PUT's first statement): a replay
+    answers from it and logs the read in autocommit too; a save first ends it (`commit_keeping_loaded`),
+    so that its own statements are one transaction."""
     # On the session's connection: a statement of columns needs none of the ORM's handling of results.
-    row = db.session.connection().execute(_STORED, {"uuid": visit_uuid}).first()
+    row = autocommit_connection().execute(_STORED, {"uuid": visit_uuid}).first()
     return StoredVisit(*row) if row else None
 
 
@@ -428,7 +430,10 @@ def find(visit_uuid: str | uuid_lib.UUID) -> Visit | None:
 
 def find_to_sign(visit_uuid: uuid_lib.UUID) -> Visit | None:
     """The visit a signature or consent is for, with its course and citizen (the caseload check) in the
-    same statement."""
+    same statement. Read in autocommit, as the read's log then is (the request's first statements: no
+    BEGIN and COMMIT to wait for); the signature locks the visit and reads it again in a transaction of
+    its own (`locked_to_sign`)."""
+    autocommit_connection()  # the session's connection for this read and its log
     return db.session.scalar(
         sa.select(Visit)
         .where(Visit.uuid == visit_uuid)

@@ -226,3 +226,72 @@ def test_a_page_from_a_kept_copy_reads_no_user_row_and_links_the_right_account_p
     pages.clear()
     assert _statements_reading_users(app, lambda: pages.append(sso.get("/").text)) == 0
     assert "/konto/adgangskode" not in pages[0] and "/konto/kontakt" in pages[0]
+
+
+def _redis_round_trips(action) -> list[str]:
+    """The commands the app sends to Redis while `action` runs: one round trip each."""
+    sent: list[str] = []
+    original = redis_lib.Redis.execute_command
+
+    def note(self, *args, **options):
+        sent.append(str(args[0]))
+        return original(self, *args, **options)
+
+    redis_lib.Redis.execute_command = note
+    try:
+        action()
+    finally:
+        redis_lib.Redis.execute_command = original
+    return sent
+
+
+def test_a_request_reads_its_session_and_its_kept_user_in_one_round_trip(app, client):
+    """With the user's copy kept, is a request's session read with its user in one round trip to Redis,
+    and no statement reading the users table?"""
+    make_user(username="mette")
+    _login(client, "mette")
+    assert client.get("/api/v1/csrf-token").status_code == 200  # the copy is kept
+    answers = []
+    sent = _redis_round_trips(lambda: answers.append(client.get("/api/v1/csrf-token")))
+    assert answers[0].status_code == 200
+    assert sent == ["EVALSHA"], sent
+    assert _statements_reading_users(app, lambda: client.get("/api/v1/csrf-token")) == 0
+
+
+def test_a_user_read_with_the_session_is_not_used_after_a_change_to_the_user(app, redis):
+    """A request read its session with the user's kept row, and then changed the user (and committed):
+    is the user loaded afterwards in that request the changed row, not the copy read before?"""
+    mette = make_user(username="mette", full_name="Mette Sørensen")
+    kept = user_cache.cache()
+    name = "eftervaern:session:test"
+    redis.hset(name, mapping={"key": '"test"', "user_id": str(mette.id)})
+    with app.app_context():
+        kept.load(mette.id)  # the copy is kept
+        assert kept.session_with_user(name)["user_id"] == str(mette.id)
+        row = db.session.get(User, mette.id)
+        row.full_name = "Mette Holm"
+        db.session.commit()  # replaces the stamp, and drops what was read with the session
+    with app.app_context():
+        assert kept.load(mette.id).full_name == "Mette Holm"  # kept again
+    with app.app_context():
+        assert kept.session_with_user(name)["key"] == '"test"'
+        db.session.execute(sa.update(User).where(User.id == mette.id).values(full_name="Mette Berg"))
+        db.session.commit()  # a change the cache is not told of: the copy read with the session is used
+        assert kept.load(mette.id).full_name == "Mette Holm"
+    with app.app_context():
+        kept.session_with_user(name)
+        kept.changed({mette.id})
+        assert kept.load(mette.id).full_name == "Mette Berg"
+
+
+def test_an_anonymous_or_odd_session_reads_no_user(app, redis):
+    """A session without a user (or with a user id that is not a number) is read alone."""
+    kept = user_cache.cache()
+    for user_id in ("null", '"2 or 1"', "-1"):
+        name = f"eftervaern:session:odd{user_id}"
+        redis.hset(name, mapping={"key": '"odd"', "user_id": user_id})
+        with app.app_context():
+            from flask import g
+
+            assert kept.session_with_user(name)["user_id"] == user_id
+            assert not g.get(user_cache._READ_WITH_SESSION)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from app.jobs.cli import yield_the_cpu
 from tests.servers import app_env, worker
 
 
@@ -27,5 +28,27 @@ def test_a_worker_runs_at_the_configured_lower_priority(tmp_path: Path, nice, ex
             time.sleep(0.2)
         assert "huey" in process.log(), process.log()
         assert os.getpriority(os.PRIO_PROCESS, process.popen.pid) == min(19, os.nice(0) + expected)
+        # Started in a session of its own (tests/servers.py, as a service is): the session is lowered too,
+        # where Linux shares the CPU between sessions first.
+        autogroup = Path(f"/proc/{process.popen.pid}/autogroup")
+        if autogroup.exists():
+            assert autogroup.read_text().split()[-1] == str(expected)
     finally:
         process.stop()
+
+
+def test_a_worker_in_the_web_servers_session_leaves_the_session_as_it_is():
+    """A worker started beside the web server from one shell (`make run`) shares its session: is the
+    session's priority left alone (lowering it would lower the web server too)?"""
+    autogroup = Path("/proc/self/autogroup")
+    if not autogroup.exists():
+        pytest.skip("no autogroups on this system")
+    before = autogroup.read_text()
+    pid = os.fork()
+    if pid == 0:  # a child in this test's session, not its leader
+        try:
+            yield_the_cpu(5)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert autogroup.read_text() == before
