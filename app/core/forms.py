@@ -5,6 +5,11 @@
   kinds: text areas, hidden ids, e-mail, phone, password) gets `no_control_characters` as its last
   validator when the form binds it, so that no form can forget it: the answer is the field's own
   Danish error, with what was typed kept.
+- **One message for input that cannot be read.** Text in a number field, or a date that is no date,
+  gets the field's "not a number/date" message alone: the rules about the value (a range, say) are not
+  checked, since they would only repeat it ("Skriv et helt tal. Skriv et tal mellem 1 og 36.").
+  `unreadable_input_stops` goes in after the field's rules about presence (`Optional`, `InputRequired`,
+  `DataRequired`: an empty optional field is no error at all).
 - **WTForms' own messages in the user's language** ("Not a valid choice.", "Not a valid date value.",
   a `Length` without a message, ...). WTForms ships no Danish catalogue; ours is the `wtforms` domain
   in `app/translations/<language>/LC_MESSAGES/wtforms.po`.
@@ -23,6 +28,7 @@ from flask import has_request_context
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import Form, StringField
+from wtforms.validators import DataRequired, InputRequired, Optional, StopValidation
 
 from app.core.fields import no_control_characters
 
@@ -64,6 +70,22 @@ class _Messages:
 MESSAGES = _Messages()
 
 
+_PRESENCE = (Optional, InputRequired, DataRequired)
+
+
+def unreadable_input_stops(form: Any, field: Any) -> None:
+    """Input the field could not read (its own message is given already): no more rules for it."""
+    if field.process_errors:
+        raise StopValidation()
+
+
+def _with_unreadable_input_stop(validators: list) -> list:
+    at = 0
+    while at < len(validators) and isinstance(validators[at], _PRESENCE):
+        at += 1
+    return [*validators[:at], unreadable_input_stops, *validators[at:]]
+
+
 class _Meta:
     """Combined by WTForms with the Meta of the form's other bases (Flask-WTF's CSRF settings, a form's
     own `csrf = False`)."""
@@ -72,6 +94,8 @@ class _Meta:
         field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
         if isinstance(field, StringField) and no_control_characters not in field.validators:
             field.validators = [*field.validators, no_control_characters]
+        if unreadable_input_stops not in field.validators:
+            field.validators = _with_unreadable_input_stop(list(field.validators))
         return field
 
     def get_translations(self, form: Any) -> _Messages:

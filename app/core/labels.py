@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.audit.services import purpose_label
+from app.core.formatting import hours, iso_date_short
 from app.models import (
     AuditAction,
     ChecklistTemplate,
@@ -130,6 +132,33 @@ def rating_label(template: ChecklistTemplate, value: str | None) -> str:
     return next((o["label"] for o in template.rating_scale if o["value"] == value), value or "–")
 
 
+_AGREEMENT_DATES = {"start_date", "planned_end_date", "agreement_date", "hotline_until"}
+_AGREEMENT_HOURS = {"paid_hours_per_week", "internship_hours_per_week"}
+_AGREEMENT_NAMED = {"workplace_id", "contact_person_id"}
+
+
+def agreement_value(field: str, value: object, names: dict[tuple[str, int], str]) -> str:
+    """A value of the agreement's history (as JSON keeps it) as the form shows it: a date the Danish
+    way, hours with a decimal comma, a kind or purpose by its label, a workplace or contact person by
+    its name (`names`: placements.services.agreement_names); none as "–"."""
+    if value is None or value == "":
+        return "–"
+    try:
+        if field in _AGREEMENT_NAMED:
+            return names.get((field, value), "–")  # type: ignore[arg-type]
+        if field in _AGREEMENT_DATES:
+            return iso_date_short(str(value))
+        if field in _AGREEMENT_HOURS:
+            return hours(Decimal(str(value)))
+    except (ValueError, ArithmeticError):
+        return str(value)  # a value kept before this history was kept in this shape
+    if field == "kind":
+        return _placement_kind(value)
+    if field == "purpose":
+        return _purpose(value)
+    return str(value)
+
+
 def _lookup(table: dict) -> Callable[[object], str]:
     """A label function for one table: each locale's words made once (they change only with the
     catalogue, which a process loads once), not a catalogue look-up for every row of a page."""
@@ -148,13 +177,18 @@ def _lookup(table: dict) -> Callable[[object], str]:
     return label
 
 
+_placement_kind = _lookup(PLACEMENT_KIND)
+_purpose = _lookup(PURPOSE)
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(agreement_value)
     app.add_template_global(lambda: str(get_locale() or "da"), "current_locale")
     app.add_template_global(_lookup(ROLE), "role_label")
     app.add_template_global(_lookup(CITIZEN_STATUS), "citizen_status_label")
-    app.add_template_global(_lookup(PLACEMENT_KIND), "placement_kind_label")
+    app.add_template_global(_placement_kind, "placement_kind_label")
     app.add_template_global(_lookup(PLACEMENT_STATUS), "placement_status_label")
-    app.add_template_global(_lookup(PURPOSE), "purpose_label")
+    app.add_template_global(_purpose, "purpose_label")
     app.add_template_global(_lookup(VISIT_STATE), "visit_state_label")
     app.add_template_global(_lookup(AGREEMENT_FIELD), "agreement_field_label")
     app.add_template_global(_lookup(SIGNER_ROLE), "signer_role_label")

@@ -147,6 +147,39 @@ def _jsonable(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
+# The agreement's fields that hold a row's id: shown by that row's name in the history.
+_NAMED_BY_ID = {"workplace_id": Workplace, "contact_person_id": ContactPerson}
+
+
+def agreement_names(placement: Placement) -> dict[tuple[str, int], str]:
+    """The names of the workplaces and contact persons the agreement's history names by id (one
+    statement for each kind), so that the history reads "Butikken, Aarhus → Lageret, Vejle", not
+    "3 → 7". A row deleted since has no name (the history shows "–")."""
+    wanted: dict[str, set[int]] = {field: set() for field in _NAMED_BY_ID}
+    for revision in placement.revisions:
+        for field, values in revision.changes.items():
+            if field in wanted:
+                wanted[field].update(v for v in values if isinstance(v, int))
+    names: dict[tuple[str, int], str] = {}
+    if wanted["workplace_id"]:
+        rows = db.session.execute(
+            sa.select(Workplace.id, Company.name, Workplace.name, Workplace.city)
+            .join(Workplace.company)
+            .where(Workplace.id.in_(wanted["workplace_id"]))
+        )
+        for id_, company, workplace, city in rows:
+            names["workplace_id", id_] = ", ".join(p for p in (company, workplace, city) if p)
+    if wanted["contact_person_id"]:
+        rows = db.session.execute(
+            sa.select(ContactPerson.id, ContactPerson.name).where(
+                ContactPerson.id.in_(wanted["contact_person_id"])
+            )
+        )
+        for id_, name in rows:
+            names["contact_person_id", id_] = name
+    return names
+
+
 def update_agreement(
     placement: Placement, data: dict[str, Any], user: User, today: date
 ) -> AgreementRevision | None:
@@ -327,6 +360,13 @@ def apply_next_visit_date(
         return False
     _move(db.session.get(ScheduledVisit, row.id), next_date)
     return True
+
+
+def later_visit_exists(placement_id: int, performed_at: datetime, visit_id: int) -> bool:
+    """Has the course a visit performed after this one? Then this visit's agreed next date moves
+    nothing (`apply_next_visit_date`), and its form says so."""
+    params = {"placement_id": placement_id, "performed_at": performed_at, "visit_id": visit_id}
+    return bool(db.session.connection().execute(_LATER_VISIT, params).scalar())
 
 
 _OTHER_PLANNED = aliased(ScheduledVisit)

@@ -61,6 +61,7 @@ def _detail_context(placement, **forms) -> dict:
         # Week by week before the start: was there contact with the citizen (shown while it matters).
         "run_up": run_up,
         "progress": services.course_progress(placement),
+        "agreement_names": services.agreement_names(placement),
         "can_edit": placement.citizen.jobformidler_id == current_user.id,
         "today": local_today(),
         "add_form": forms.get("add_form") or AddVisitForm(formdata=None),

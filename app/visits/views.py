@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from app.auth.access import role_required
 from app.extensions import db
 from app.models import Role, ScheduledVisit, SignerRole, Visit
-from app.placements.services import course_progress, get_placement
+from app.placements.services import course_progress, get_placement, later_visit_exists
 from app.supervision.history import journal_note
 from app.visits import services, signing
 from app.visits.completion import (
@@ -79,6 +79,7 @@ def edit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
         scheduled=visit.scheduled_visit,
         visit=visit,
         signers=signing.signers(visit.placement, visit.template),
+        later_visit=later_visit_exists(visit.placement_id, visit.performed_at, visit.id),
     )
 
 

@@ -293,6 +293,32 @@ def test_change_the_agreement_keeps_history(client, auth, org, course):
     assert "ændring af aftalen" in detail and "Ordinære timer pr. uge 5 → 8" in detail
 
 
+def test_the_agreements_history_reads_as_the_form_does(client, auth, org, course):
+    """Are a changed workplace, contact person, kind, end date and hours shown by their names, labels
+    and Danish dates in the history, not as ids, codes and ISO dates?"""
+    auth.login("mette")
+    moved_to = make_workplace(name="Lageret", city="Vejle")
+    end = local_today() + timedelta(weeks=13)
+    data = _placement_form(
+        org,
+        workplace_id=str(moved_to.id),
+        contact_person_id="",
+        kind="internship",
+        paid_hours_per_week="7.5",
+        start_date=course.start_date.isoformat(),
+        planned_end_date=end.isoformat(),
+    )
+    assert client.post(f"/forloeb/{course.id}/aftale", data=data).status_code == 303
+    detail = client.get(f"/forloeb/{course.id}").text
+    history = detail[detail.index('class="history"') :]
+    company = org["workplace"].company.name
+    assert f"{company}, {org['workplace'].name}, Herning → {moved_to.company.name}, Lageret, Vejle" in history
+    assert f"– → {end.strftime('%d.%m.%Y')}" in history
+    assert "5 → 7,5" in history
+    assert "Virksomhedspraktik" in history and "internship" not in history
+    assert end.isoformat() not in history
+
+
 def test_end_a_course(client, auth, org, course):
     """Does breaking off a course send the citizen back to matching and cancel later visits?"""
     auth.login("mette")
@@ -333,3 +359,50 @@ def test_a_course_can_have_its_own_hotline_end(client, auth, org, course):
     assert hotline_until(changed) == own_end != default_end
     detail = client.get(f"/forloeb/{course.id}").text
     assert own_end.strftime("%d.%m.%Y") in detail and "Hotline til og med" in detail
+
+
+def test_a_course_the_goal_completed_says_so_in_the_past_after_fewer_hours(app, client, auth):
+    """7 a week completes the course; a later visit reports 3. Does the course page say that the goal
+    was reached at an earlier visit (not that it is reached, beside 13 of 30)?"""
+    import uuid
+
+    from tests.visit_helpers import course, payload
+
+    _, placement = course(username="mette")
+    auth.login("mette")
+    today = local_today()
+    earlier = payload(placement, paid_hours_per_week=7, performed_on=(today - timedelta(days=1)).isoformat())
+    assert client.put(f"/api/v1/visits/{uuid.uuid4()}", json=earlier).status_code == 201
+    page = client.get(f"/forloeb/{placement.id}").text
+    assert "Målet om 30 ordinære timer om måneden er nået." in page
+    later = payload(placement, paid_hours_per_week=3)
+    assert client.put(f"/api/v1/visits/{uuid.uuid4()}", json=later).status_code == 201
+    page = client.get(f"/forloeb/{placement.id}").text
+    assert "<strong>13</strong> af 30 timer om måneden" in page
+    assert "er nået." not in page
+    assert "blev nået ved et tidligere besøg, og forløbet blev afsluttet" in page
+
+
+def test_a_wage_subsidy_course_says_why_its_paid_hours_are_not_ordinary(client, auth, org):
+    """A wage-subsidy course with 20 paid hours a week shows 0 ordinary hours: does its page say why,
+    and an ordinary job's page not?"""
+    today = local_today()
+    subsidy = create_placement(
+        org["citizen"],
+        {
+            "kind": PlacementKind.WAGE_SUBSIDY,
+            "workplace_id": org["workplace"].id,
+            "start_date": today,
+            "paid_hours_per_week": 20,
+        },
+        org["me"],
+        today,
+    )
+    auth.login("mette")
+    page = client.get(f"/forloeb/{subsidy.id}").text
+    assert "<strong>0</strong> af 30 timer om måneden" in page
+    assert "Timer med løntilskud er lønnede, men de tæller ikke som ordinære timer." in page
+    subsidy.kind = PlacementKind.ORDINARY
+    db.session.commit()
+    page = client.get(f"/forloeb/{subsidy.id}").text
+    assert "tæller ikke som ordinære timer" not in page

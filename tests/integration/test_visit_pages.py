@@ -81,6 +81,24 @@ def test_edit_form_is_filled_from_the_stored_visit(client, setup):
     assert f'data-uuid="{key}"' in page.text
 
 
+def test_an_older_visits_form_says_its_next_date_moves_nothing(client, setup):
+    """An older visit's agreed next visit moves nothing in the plan once a later visit exists: does its
+    form say so, and the latest visit's form say that the plan moves?"""
+    from app.core.timeutil import local_today
+
+    _, placement = setup
+    older = _create(client, placement, performed_on=(local_today() - timedelta(days=2)).isoformat())
+    moves = "Opfølgningsplanens næste besøg efter dette besøg flyttes til denne dato."
+    kept = "Et senere besøg i forløbet har aftalt næste besøg"
+    page = client.get(f"/besoeg/{older}/ret").text
+    assert moves in page and kept not in page
+    latest = _create(client, placement)
+    page = client.get(f"/besoeg/{older}/ret").text
+    assert kept in page and moves not in page
+    page = client.get(f"/besoeg/{latest}/ret").text
+    assert moves in page and kept not in page
+
+
 def _sign(client, key, role="company_contact"):
     return client.put(
         f"/api/v1/visits/{key}/signatures/{role}",

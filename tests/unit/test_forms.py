@@ -20,7 +20,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 import app as app_package
 from app.core.fields import no_control_characters
@@ -116,6 +116,39 @@ def test_the_check_is_added_once_and_last(app):
         assert list(Named().text.validators).count(no_control_characters) == 1
         assert _Sample().name.validators[-1] is no_control_characters
         assert no_control_characters not in _Sample().count.validators
+
+
+class _Ranged(AppForm):
+    class Meta:
+        csrf = False
+
+    months = IntegerField(validators=[InputRequired("Skriv et tal."), NumberRange(1, 36, "Mellem 1 og 36.")])
+    hours = DecimalField(validators=[Optional(), NumberRange(0, 37, "Mellem 0 og 37.")])
+    day = DateField(validators=[InputRequired("Skriv datoen.")])
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # Not readable: the field's own message alone, not the range's as well.
+        (
+            {"months": "syv", "hours": "mange", "day": "i går"},
+            ["Skriv et helt tal.", "Skriv et tal.", "Skriv en gyldig dato."],
+        ),
+        # Empty: the presence rule's message alone; an empty optional field is no error.
+        ({"months": "", "hours": "", "day": ""}, ["Skriv et tal.", None, "Skriv datoen."]),
+        # Readable, out of range: the range's message.
+        ({"months": "40", "hours": "38", "day": "2026-01-05"}, ["Mellem 1 og 36.", "Mellem 0 og 37.", None]),
+    ],
+)
+def test_input_that_cannot_be_read_gets_one_message(app, data, expected):
+    """Is text in a number or date field answered with that field's one message, while empty and
+    out-of-range input keep theirs?"""
+    with app.test_request_context("/"):
+        form = _Ranged(formdata=MultiDict(data))
+        form.validate()
+        for name, message in zip(("months", "hours", "day"), expected, strict=True):
+            assert [str(e) for e in form[name].errors] == ([message] if message else []), name
 
 
 def _app_forms() -> list[type]:
