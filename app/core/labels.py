@@ -134,7 +134,6 @@ def rating_label(template: ChecklistTemplate, value: str | None) -> str:
 
 _AGREEMENT_DATES = {"start_date", "planned_end_date", "agreement_date", "hotline_until"}
 _AGREEMENT_HOURS = {"paid_hours_per_week", "internship_hours_per_week"}
-_AGREEMENT_NAMED = {"workplace_id", "contact_person_id"}
 
 
 def agreement_value(field: str, value: object, names: dict[tuple[str, int], str]) -> str:
@@ -144,7 +143,7 @@ def agreement_value(field: str, value: object, names: dict[tuple[str, int], str]
     if value is None or value == "":
         return "–"
     try:
-        if field in _AGREEMENT_NAMED:
+        if field.endswith("_id"):  # a row's id: its name
             return names.get((field, value), "–")  # type: ignore[arg-type]
         if field in _AGREEMENT_DATES:
             return iso_date_short(str(value))

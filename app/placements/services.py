@@ -147,15 +147,11 @@ def _jsonable(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
-# The agreement's fields that hold a row's id: shown by that row's name in the history.
-_NAMED_BY_ID = {"workplace_id": Workplace, "contact_person_id": ContactPerson}
-
-
 def agreement_names(placement: Placement) -> dict[tuple[str, int], str]:
     """The names of the workplaces and contact persons the agreement's history names by id (one
     statement for each kind), so that the history reads "Butikken, Aarhus → Lageret, Vejle", not
     "3 → 7". A row deleted since has no name (the history shows "–")."""
-    wanted: dict[str, set[int]] = {field: set() for field in _NAMED_BY_ID}
+    wanted: dict[str, set[int]] = {"workplace_id": set(), "contact_person_id": set()}
     for revision in placement.revisions:
         for field, values in revision.changes.items():
             if field in wanted:
