@@ -10,6 +10,7 @@ from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import AuditAction, AuditEvent, Team, User
@@ -53,7 +54,7 @@ def record(
     search_term: str | None = None,
     user: User | None = None,
 ) -> None:
-    """Write one event per citizen, in one statement; the caller's commit stores them with its own change.
+    """Log one event per citizen: the caller's commit writes them with its own change.
 
     `purpose` is a key of PURPOSES: what the data was used for, shown in the citizen's extract.
     """
@@ -77,16 +78,50 @@ def record(
     ids = list(citizen_ids)
     if not ids:
         return
-    # One statement for all of a page's rows (a list of 35 citizens is one INSERT, not 35), in the
-    # caller's transaction: its commit stores them with its own change.
-    # On the session's connection (in its transaction), past the ORM's handling of statements: these
-    # are the table's own INSERTs, no objects are made for the rows.
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
+    # Kept with the session until it commits, then written with every other event of the transaction
+    # in one statement (`_write_kept`): a page's 35 citizens, and a visit's save with the read of its
+    # course, each one INSERT. A rollback drops them with the rest of the transaction.
+    db.session().info.setdefault(_KEPT, []).append((values, ids))
+
+
+_KEPT = "audit_events"
+_COLUMNS = (
+    "at",
+    "user_id",
+    "action",
+    "object_type",
+    "object_id",
+    "purpose",
+    "search_term",
+    "ip_address",
+    "citizen_id",
+)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _write_kept(session: Session) -> None:
+    """The transaction's events, written before it commits, on its connection, past the ORM's handling
+    of statements (these are the table's own INSERTs, no objects are made for the rows)."""
+    kept = session.info.pop(_KEPT, None)
+    if not kept:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        rows = [{**values, "citizen_id": c} for values, ids in kept for c in ids]
+        connection.execute(_INSERT, rows)  # several rows in one statement (executemany)
+    elif len(kept) == 1:  # one record(): its values once, an array of its citizens
+        values, ids = kept[0]
         connection.execute(_INSERT_FOR_EACH_CITIZEN, {**values, "citizen_ids": ids})
     else:
-        # Several rows in one statement (executemany).
-        connection.execute(_INSERT, [{**values, "citizen_id": citizen_id} for citizen_id in ids])
+        rows = [[values[name] for name in _COLUMNS[:-1]] + [c] for values, ids in kept for c in ids]
+        connection.execute(_INSERT_ROWS, dict(zip(_COLUMNS, map(list, zip(*rows, strict=True)), strict=True)))
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _drop_kept(session: Session, transaction: sa.orm.SessionTransaction) -> None:
+    """Events of a transaction that rolled back go with it (one that committed has written them)."""
+    if transaction.parent is None:
+        session.info.pop(_KEPT, None)
 
 
 def _insert_for_each_citizen() -> sa.Insert:
@@ -94,14 +129,24 @@ def _insert_for_each_citizen() -> sa.Insert:
     row for each: one statement with nine parameters, whatever the number of citizens. A page of 12
     citizens as 12 rows of parameters was a quarter of the home page's cost, the database's and ours."""
     table = AuditEvent.__table__
-    columns = ["at", "user_id", "action", "object_type", "object_id", "purpose", "search_term", "ip_address"]
-    values = [sa.bindparam(name, type_=table.c[name].type) for name in columns]
+    values = [sa.bindparam(name, type_=table.c[name].type) for name in _COLUMNS[:-1]]
     each = sa.func.unnest(sa.bindparam("citizen_ids", type_=postgresql.ARRAY(sa.Integer)))
-    return sa.insert(table).from_select([*columns, "citizen_id"], sa.select(*values, each))
+    return sa.insert(table).from_select(list(_COLUMNS), sa.select(*values, each))
+
+
+def _insert_rows() -> sa.Insert:
+    """The same for the rows of several record()s: one array per column (unnest zips them)."""
+    table = AuditEvent.__table__
+    arrays = [
+        sa.func.unnest(sa.bindparam(name, type_=postgresql.ARRAY(table.c[name].type))).label(name)
+        for name in _COLUMNS
+    ]
+    return sa.insert(table).from_select(list(_COLUMNS), sa.select(*arrays))
 
 
 _INSERT = sa.insert(AuditEvent.__table__)
 _INSERT_FOR_EACH_CITIZEN = _insert_for_each_citizen()
+_INSERT_ROWS = _insert_rows()
 
 
 def record_account_change(action: AuditAction, subject: User | Team, by: User | None = None) -> None:

@@ -231,25 +231,35 @@ def test_a_time_set_with_an_offset_is_held_in_utc_as_the_database_gives_it_back(
 
 def test_the_access_log_writes_a_row_for_each_citizen_in_one_statement(app):
     """Does one record() of three citizens (one of them no citizen) write three rows with the same time,
-    user, action, purpose, search and address, in one INSERT (on PostgreSQL, rows made by the database
-    from an array of ids), and a record() of none write nothing?"""
+    user, action, purpose, search and address, a record() of none write nothing, and another record()
+    of the same transaction go in the same INSERT (on PostgreSQL, rows made by the database from an
+    array per column), written when the transaction commits?"""
     user = make_user(username="revisor")
     user_id = user.id
-    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.1.2.3"}):
-        with statements() as seen:
-            audit.record(
-                AuditAction.SEARCH,
-                "caseload",
-                citizen_ids=[5, 7, None],
-                object_type="caseload",
-                search_term="Ali",
-                user=user,
-            )
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.1.2.3"}), statements() as seen:
+        audit.record(
+            AuditAction.SEARCH,
+            "caseload",
+            citizen_ids=[5, 7, None],
+            object_type="caseload",
+            search_term="Ali",
+            user=user,
+        )
         audit.record(AuditAction.READ, "caseload", citizen_ids=[], user=user)
+        audit.record(AuditAction.READ, "visit", citizen_ids=[9], object_type="placement", object_id=4)
+        assert seen == [], "an event was written before the transaction committed"
         db.session.commit()
     assert (
         len([s for s in seen if s.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS")]) == len(seen) == 1
     )
+    placement_read = db.session.execute(
+        sa.select(AuditEvent.citizen_id, AuditEvent.action, AuditEvent.object_id, AuditEvent.user_id).where(
+            AuditEvent.purpose == "visit"
+        )
+    ).all()
+    assert placement_read == [(9, AuditAction.READ, 4, None)]  # no user in this request
+    db.session.execute(sa.delete(AuditEvent).where(AuditEvent.purpose == "visit"))
+    db.session.commit()
     rows = db.session.execute(
         sa.select(
             AuditEvent.citizen_id,
@@ -266,3 +276,14 @@ def test_the_access_log_writes_a_row_for_each_citizen_in_one_statement(app):
     assert {row[1:] for row in rows} == {
         (rows[0].at, user_id, AuditAction.SEARCH, "caseload", "caseload", "Ali", "10.1.2.3")
     }
+
+
+def test_events_of_a_transaction_that_rolls_back_are_not_written(app):
+    """An event logged in a transaction that rolls back goes with it; the next transaction's are its own."""
+    user = make_user(username="revisor")
+    with app.test_request_context("/"):
+        audit.record(AuditAction.READ, "visit", citizen_ids=[3], user=user)
+        db.session.rollback()
+        audit.record(AuditAction.READ, "visit", citizen_ids=[4], user=user)
+        db.session.commit()
+    assert db.session.scalars(sa.select(AuditEvent.citizen_id)).all() == [4]

@@ -171,3 +171,64 @@ def test_every_form_of_the_app_derives_from_the_base():
     assert len(forms) > 20  # the walk found the app's forms
     outside = [f"{f.__module__}.{f.__qualname__}" for f in forms if not issubclass(f, (AppForm, AppSubForm))]
     assert not outside
+
+
+class _WithToken(AppForm):
+    name = StringField(validators=[Optional()])
+
+
+def test_a_form_is_made_from_its_fields_as_first_bound(app, monkeypatch):
+    """Is a form class's field constructed once (a second form of it copies the field as first bound:
+    the speed of a save, issue 14), and is each copy the second form's own?"""
+    made = []
+    constructor = StringField.__init__
+
+    def counted(self, *args, **kwargs):
+        made.append(kwargs.get("name"))
+        constructor(self, *args, **kwargs)
+
+    class Fresh(AppForm):
+        class Meta:
+            csrf = False
+
+        name = StringField(validators=[Optional(), Length(max=3)], render_kw={"maxlength": 3})
+        kind = RadioField(choices=[SelectChoice("a", "A"), SelectChoice("b", "B")])
+
+    monkeypatch.setattr(StringField, "__init__", counted)
+    with app.test_request_context("/"):
+        first = Fresh(formdata=MultiDict({"name": "abcdef", "kind": "a"}))
+        assert not first.validate()
+        second = Fresh(formdata=MultiDict({"name": "ab", "kind": "b"}))
+        assert made == ["name"], "the field was constructed again for the second form"
+        assert second.validate(), second.errors
+        # The second form's fields hold their own data and errors, and belong to it.
+        assert (second.name.data, second.name.errors, second.kind.data) == ("ab", [], "b")
+        assert first.name.errors and first.name.data == "abcdef"
+        assert second.name._form is second and second.name.meta is second.meta
+        # A change to one form's field (its rules, choices, attributes, flags) stays in that form.
+        first.name.validators.append(Length(max=1))
+        first.kind.choices.append(SelectChoice("c", "C"))
+        first.name.render_kw["maxlength"] = 1
+        first.name.flags.required = True
+        third = Fresh(formdata=MultiDict({"name": "abc", "kind": "a"}))
+        assert third.validate(), third.errors
+        assert [c.value for c in third.kind.choices] == ["a", "b"]
+        assert third.name.render_kw == {"maxlength": 3}
+        assert not third.name.flags.required
+        assert 'maxlength="3"' in str(third.name())
+
+
+def test_each_form_gets_its_own_csrf_token_field(app, monkeypatch):
+    """The CSRF field is made for each form with the session's token, never copied from another form."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    with app.test_request_context("/"):
+        first, second = _WithToken(), _WithToken()
+        assert first.csrf_token is not second.csrf_token
+        assert first.csrf_token.current_token == second.csrf_token.current_token
+    with app.test_request_context("/"):
+        from flask import g, session
+
+        session.clear()  # another session: another token (Flask-WTF keeps the signed one in `g`)
+        g.pop(app.config["WTF_CSRF_FIELD_NAME"], None)
+        third = _WithToken()
+        assert third.csrf_token.current_token != first.csrf_token.current_token
