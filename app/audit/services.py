@@ -44,6 +44,53 @@ def purpose_label(key: str) -> str:
     return str(PURPOSES.get(key, key))
 
 
+def event_values(
+    action: AuditAction,
+    purpose: str,
+    *,
+    object_type: str,
+    search_term: str | None = None,
+    user: User | None = None,
+) -> dict[str, object]:
+    """An event's values but its object and citizen: when, who (the request's user unless given), from
+    which address, what and why."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown audit purpose {purpose!r}")
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user
+    return {
+        "at": utcnow(),
+        "user_id": user.id if user else None,  # once: `current_user` is a proxy, dear for a 35-row page
+        "action": action,
+        "object_type": object_type,
+        "purpose": purpose,
+        "search_term": search_term[:200] if search_term else None,
+        "ip_address": request.remote_addr if has_request_context() else None,
+    }
+
+
+def insert_for_rows(rows: sa.Select, object_id: str, citizen_id: str) -> sa.Insert:
+    """An INSERT … SELECT of one event for each of `rows`, with its object and citizen from the row's
+    columns of those names and the rest from parameters `audit_<column>` (`event_values`, given as
+    `audit_params` makes them): a statement that reads a row can log its read in the same round trip
+    (PostgreSQL's WITH … INSERT)."""
+    table = AuditEvent.__table__
+    given = [
+        sa.bindparam(f"audit_{name}", type_=table.c[name].type).label(name)
+        for name in _COLUMNS
+        if name not in ("object_id", "citizen_id")
+    ]
+    source = rows.with_only_columns(
+        *given, rows.selected_columns[object_id].label("object_id"), rows.selected_columns[citizen_id]
+    )
+    return sa.insert(table).from_select([*(c.name for c in given), "object_id", "citizen_id"], source)
+
+
+def audit_params(values: dict[str, object]) -> dict[str, object]:
+    """`event_values` as the parameters of `insert_for_rows`."""
+    return {f"audit_{name}": value for name, value in values.items()}
+
+
 def record(
     action: AuditAction,
     purpose: str,
@@ -58,23 +105,8 @@ def record(
 
     `purpose` is a key of PURPOSES: what the data was used for, shown in the citizen's extract.
     """
-    if purpose not in PURPOSES:
-        raise ValueError(f"unknown audit purpose {purpose!r}")
-    if user is None and has_request_context() and current_user.is_authenticated:
-        user = current_user
-    ip_address = request.remote_addr if has_request_context() else None
-    now = utcnow()
-    user_id = user.id if user else None  # once: `current_user` is a proxy, dear for a 35-row page
-    values = {
-        "at": now,
-        "user_id": user_id,
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "purpose": purpose,
-        "search_term": search_term[:200] if search_term else None,
-        "ip_address": ip_address,
-    }
+    values = event_values(action, purpose, object_type=object_type, search_term=search_term, user=user)
+    values["object_id"] = object_id
     ids = list(citizen_ids)
     if not ids:
         return

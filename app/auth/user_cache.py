@@ -27,7 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context
-from sqlalchemy.orm import Session, attributes, make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app.extensions import db
 from app.models import Role, User
@@ -140,8 +140,9 @@ def _attached(values: dict[str, Any], has_password: bool) -> User:
     """A User made from kept values, in the request's session as if it had been read (no statement):
     relationships load as usual, and it can be assigned (`performed_by=user`) like a row read."""
     user = User.__mapper__.class_manager.new_instance()
-    for name in _COLUMNS:
-        attributes.set_committed_value(user, name, values[name])
+    # Set as the row's values: make_transient_to_detached commits what the object holds (one step for
+    # all of them, not an attribute event for each).
+    user.__dict__.update({name: values[name] for name in _COLUMNS})
     make_transient_to_detached(user)
     session = db.session()
     present = session.identity_map.get(sa.inspect(user).key)

@@ -318,10 +318,11 @@ def apply_next_visit_date(
     performed_at: datetime,
     done: ScheduledVisit | None = None,
     visit_id: int | None = None,
-) -> bool:
+) -> PlanApplied:
     """The next visit agreed at a visit performed at `performed_at`: the plan's next visit after that
     visit's day moves to `next_date`, or one is added, in the caller's transaction (the visit's: stored
-    with the plan it moved, or not at all). Returns whether the plan changed.
+    with the plan it moved, or not at all). Returns whether the plan changed, and the course's latest
+    reported hours as read in the same statement (a save goes on to check the course's goal with them).
 
     - A planned visit due before the visit's day is overdue, not "next": it stays, for the jobformidler
       to hold or cancel, and the leder sees it as overdue.
@@ -332,8 +333,9 @@ def apply_next_visit_date(
     - `done` is the scheduled visit just performed, which is no longer "next"; `visit_id` the visit
       itself, which is not "later" than itself.
 
-    Only the next planned visit's id and day are read, with whether a later visit exists, in one
-    statement (a course plans a visit a month for a year or more); its row only when it moves.
+    Only the next planned visit's id and day are read, with whether a later visit exists and the
+    latest reported hours, in one statement (a course plans a visit a month for a year or more); its
+    row only when it moves.
     """
     db.session.flush()  # the statements below go past the session's autoflush
     connection = db.session.connection()
@@ -346,16 +348,25 @@ def apply_next_visit_date(
         "next_date": next_date,
     }
     row = connection.execute(_NEXT_PLANNED, params).first()
-    later = row.later if row is not None else connection.execute(_LATER_VISIT, params).scalar()
-    if later or (row is not None and row.on_the_day):
-        return False
-    if row is None:
+    if row is None:  # no planned visit after the visit's day: the rest alone
+        row = connection.execute(_LATER_VISIT_AND_HOURS, params).one()
+    hours = ReportedHours(row.latest_paid, row.latest_at) if row.latest_paid is not None else None
+    if row.later or (row.id is not None and row.on_the_day):
+        return PlanApplied(False, hours)
+    if row.id is None:
         _add(placement, next_date, source="next_visit")
-        return True
+        return PlanApplied(True, hours)
     if row.due_date == next_date:
-        return False
+        return PlanApplied(False, hours)
     _move(db.session.get(ScheduledVisit, row.id), next_date)
-    return True
+    return PlanApplied(True, hours)
+
+
+class PlanApplied(NamedTuple):
+    """What `apply_next_visit_date` did, and what it read of the course's hours on the way."""
+
+    changed: bool
+    latest_hours: ReportedHours | None
 
 
 def later_visit_exists(placement_id: int, performed_at: datetime, visit_id: int) -> bool:
@@ -386,12 +397,34 @@ _PLANNED_ON_THE_DAY = sa.exists().where(
     _OTHER_PLANNED.due_date == sa.bindparam("next_date", type_=sa.Date),
 )
 
+
+def _latest_reported(*columns: Any) -> sa.Select:
+    """Values of the course's latest visit (Visit.chronological) that reported paid hours."""
+    return (
+        sa.select(*columns)
+        .where(Visit.placement_id == sa.bindparam("placement_id"), Visit.paid_hours_per_week.is_not(None))
+        .order_by(*(c.desc() for c in Visit.chronological()))
+        .limit(1)
+    )
+
+
+_LATEST_REPORTED = (
+    _latest_reported(Visit.paid_hours_per_week).scalar_subquery().label("latest_paid"),
+    _latest_reported(Visit.performed_at).scalar_subquery().label("latest_at"),
+)
+
+# When no planned visit follows the visit's day: whether a later visit exists, and the latest hours.
+_LATER_VISIT_AND_HOURS = sa.select(
+    sa.null().label("id"), _LATER_VISIT.scalar_subquery().label("later"), *_LATEST_REPORTED
+)
+
 _NEXT_PLANNED = (
     sa.select(
         ScheduledVisit.id,
         ScheduledVisit.due_date,
         _LATER_VISIT.scalar_subquery().label("later"),
         _PLANNED_ON_THE_DAY.label("on_the_day"),
+        *_LATEST_REPORTED,
     )
     .where(
         ScheduledVisit.placement_id == sa.bindparam("placement_id"),
@@ -436,12 +469,18 @@ class Progress:
         return min(100, int(self.monthly_paid / GOAL_MONTHLY_PAID_HOURS * 100))
 
 
-def course_progress(placement: Placement) -> Progress:
+class LookUp:
+    """A default that stands for a value the caller has not read: it is looked up (None is a value)."""
+
+
+def course_progress(placement: Placement, latest: ReportedHours | type[LookUp] | None = LookUp) -> Progress:
     """Ordinary paid hours now: from the latest visit that reported them, else from the agreement.
+    `latest`: those hours as the caller read them in its transaction (else they are looked up).
 
     Wage-subsidy hours are paid but not ordinary, so they never complete a course.
     """
-    latest = latest_reported_hours(placement)
+    if latest is LookUp:
+        latest = latest_reported_hours(placement)
     weekly = latest.paid_hours_per_week if latest else placement.paid_hours_per_week
     if placement.kind == PlacementKind.WAGE_SUBSIDY:
         weekly = Decimal(0)
@@ -476,23 +515,24 @@ def latest_reported_hours(placement: Placement) -> ReportedHours | None:
 
 
 # Made once (a save asks on every request), run on the session's connection: two plain values.
-_LATEST_HOURS = (
-    sa.select(Visit.paid_hours_per_week, Visit.performed_at)
-    .where(Visit.placement_id == sa.bindparam("placement_id"), Visit.paid_hours_per_week.is_not(None))
-    .order_by(*(column.desc() for column in Visit.chronological()))
-    .limit(1)
-)
+_LATEST_HOURS = _latest_reported(Visit.paid_hours_per_week, Visit.performed_at)
 
 
-def update_course_status(placement: Placement, user: User, today: date, commit: bool = True) -> bool:
+def update_course_status(
+    placement: Placement,
+    user: User,
+    today: date,
+    commit: bool = True,
+    latest: ReportedHours | type[LookUp] | None = LookUp,
+) -> bool:
     """Complete an open course when the reported paid hours reach the goal; reopen a course the goal
     completed when a correction leaves no visit reporting the goal. Returns True if the status changed.
 
     The planned visits stay: efterværn follow-up goes on through the first year of employment.
-    `commit=False`: in the caller's transaction (a visit's save).
+    `commit=False`: in the caller's transaction (a visit's save). `latest`: as for course_progress.
     """
     if placement.is_open:
-        if not course_progress(placement).goal_reached:
+        if not course_progress(placement, latest).goal_reached:
             return False
         placement.status = PlacementStatus.COMPLETED
         placement.citizen.status = CitizenStatus.COMPLETED
@@ -500,7 +540,7 @@ def update_course_status(placement: Placement, user: User, today: date, commit: 
     elif placement.status == PlacementStatus.COMPLETED and placement.ended_reason == "goal_reached":
         # Completed by a visit's hours: a later visit with fewer hours leaves the milestone reached, but
         # a correction of the hours that reached it (the visit edited, or an addendum) takes it back.
-        if course_progress(placement).goal_reached or _some_visit_reports_the_goal(placement):
+        if course_progress(placement, latest).goal_reached or _some_visit_reports_the_goal(placement):
             return False
         placement.status = PlacementStatus.ACTIVE
         if placement.citizen.status == CitizenStatus.COMPLETED:

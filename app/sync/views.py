@@ -166,8 +166,8 @@ def put_visit(visit_uuid: uuid_lib.UUID) -> ResponseReturnValue:
     if errors:
         return _invalid(errors)
     body = services.body_digest(data)
-    stored = services.stored_for_put(visit_uuid)
-    if stored is not None and services.is_identical_replay(stored, body):
+    stored = services.stored_for_put(visit_uuid, body, current_user)
+    if stored is not None and (stored.replay_logged or services.is_identical_replay(stored, body)):
         return _identical_replay(stored)
     commit_keeping_loaded()  # the read above was in autocommit: what follows is one transaction
     placement_id, template_id = parse_id(data.get("placement_id")), parse_id(data.get("template_id"))
@@ -235,8 +235,14 @@ def _identical_replay(visit: services.StoredVisit) -> ResponseReturnValue:
     """The answer to the body that gave a stored visit its content, sent again (the outbox retries
     until it hears a 2xx): the stored visit, without the form, the checklist or the course's plan.
     The caseload check and the access log are the same as for any PUT."""
-    # The body names the visit's own course (it is part of the hash): 404 outside the caseload.
-    use_own_course(current_user, visit.placement_id, visit.citizen_id, visit.jobformidler_id, purpose="visit")
+    # The body names the visit's own course (it is part of the hash): 404 outside the caseload. On
+    # PostgreSQL the read found it the user's own and logged it already.
+    if visit.replay_logged:
+        commit_keeping_loaded()  # the read and its log are stored (in autocommit, nothing is left to do)
+    else:
+        use_own_course(
+            current_user, visit.placement_id, visit.citizen_id, visit.jobformidler_id, purpose="visit"
+        )
     ensure_summary(visit)  # a replay after a lost summary job heals it
     return jsonify(visit_json(visit)), 200
 

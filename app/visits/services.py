@@ -48,9 +48,8 @@ from app.models.base import utcnow
 from app.placements import services as placements
 from app.visits.forms import VisitFormBase, visit_form
 
-
-class LookUp:
-    """save_visit's `existing` when the caller has not read the stored visit."""
+# save_visit's `existing` when the caller has not read the stored visit.
+LookUp = placements.LookUp
 
 
 class Outcome(enum.StrEnum):
@@ -166,6 +165,9 @@ class StoredVisit(NamedTuple):
     required_signers: list[str]
     signed_roles: str | None  # the roles signed, comma-separated
     has_document: bool
+    # An identical replay of the user's own visit, recognised and its read logged by the same statement
+    # (PostgreSQL: `_STORED_AND_LOGGED`); False when the statement did not judge it.
+    replay_logged: bool = False
 
     @property
     def is_immutable(self) -> bool:
@@ -204,13 +206,45 @@ _STORED = (
 )
 
 
-def stored_for_put(visit_uuid: uuid_lib.UUID) -> StoredVisit | None:
+def _stored_and_logged() -> sa.Select:
+    """_STORED, and (PostgreSQL's WITH … INSERT) the log of its read when the body sent is the one that
+    gave the visit its content (`is_identical_replay`, by the database's sha256) and the visit is the
+    user's own: an identical replay is then one round trip to the database."""
+    stored = _STORED.cte("stored")
+    expected = sa.func.encode(
+        sa.func.sha256(
+            sa.func.convert_to(sa.bindparam("body", type_=sa.Text) + ":" + stored.c.content_hash, "UTF8")
+        ),
+        "hex",
+    )
+    replayed = sa.select(stored).where(
+        stored.c.jobformidler_id == sa.bindparam("audit_user_id"), stored.c.submission_hash == expected
+    )
+    logged = (
+        audit.insert_for_rows(replayed, object_id="placement_id", citizen_id="citizen_id")
+        .returning(sa.literal(1))
+        .cte("logged")
+    )
+    return sa.select(*stored.c, sa.exists(sa.select(logged.c[0])).label("replay_logged"))
+
+
+_STORED_AND_LOGGED = _stored_and_logged()
+
+
+def stored_for_put(visit_uuid: uuid_lib.UUID, body: str, user: User) -> StoredVisit | None:
     """The visit stored under this UUID, if any, as StoredVisit: one statement of plain values, without
     the ORM's objects a replay never uses. Read in autocommit (the PUT's first statement): a replay
     answers from it and logs the read in autocommit too; a save first ends it (`commit_keeping_loaded`),
-    so that its own statements are one transaction."""
+    so that its own statements are one transaction. On PostgreSQL the same statement recognises an
+    identical replay of the user's own visit and logs its read (`replay_logged`)."""
     # On the session's connection: a statement of columns needs none of the ORM's handling of results.
-    row = autocommit_connection().execute(_STORED, {"uuid": visit_uuid}).first()
+    connection = autocommit_connection()
+    if connection.dialect.name == "postgresql":
+        values = audit.event_values(AuditAction.READ, "visit", object_type="placement", user=user)
+        params = {"uuid": visit_uuid, "body": body, **audit.audit_params(values)}
+        row = connection.execute(_STORED_AND_LOGGED, params).first()
+    else:
+        row = connection.execute(_STORED, {"uuid": visit_uuid}).first()
     return StoredVisit(*row) if row else None
 
 
@@ -608,11 +642,13 @@ def _after_save(visit: Visit, user: User, today: date, plan: bool = True) -> Non
     sv = visit.scheduled_visit
     if sv is not None and sv.status == ScheduledVisitStatus.PLANNED:
         sv.status = ScheduledVisitStatus.DONE
+    latest: placements.ReportedHours | type[LookUp] | None = LookUp
     if plan and visit.next_visit_date is not None and placement.is_followed_up:
-        placements.apply_next_visit_date(
+        applied = placements.apply_next_visit_date(
             placement, visit.next_visit_date, visit.performed_at, done=sv, visit_id=visit.id
         )
-    placements.update_course_status(placement, user, today, commit=False)
+        latest = applied.latest_hours  # read with the plan, after this visit was written
+    placements.update_course_status(placement, user, today, commit=False, latest=latest)
 
 
 # --- Signatures -----------------------------------------------------------------------------------

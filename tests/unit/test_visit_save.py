@@ -269,3 +269,53 @@ def test_an_agreed_day_the_plan_already_has_moves_nothing(app):
     plan = _plan(placement)
     _save(me, placement, uuid.uuid4(), next_visit_date=upcoming[1].due_date.isoformat())
     assert _plan(placement) == plan
+
+
+def _reads_of_the_latest_hours(me, placement, **changes) -> tuple[services.SaveResult, list[str]]:
+    """A save, with the statements that read the course's latest reported hours on their own."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("SELECT visits.paid_hours_per_week"):
+            seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        return _save(me, placement, uuid.uuid4(), **changes), seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_the_goal_is_checked_with_the_hours_read_with_the_plan(app):
+    """A visit that agrees a next date and reports the goal's hours completes the course from the hours
+    the plan's statement read (no statement of its own for them), with and without a planned visit
+    after the visit's day."""
+    me, placement = course()
+    result, reads = _reads_of_the_latest_hours(me, placement, paid_hours_per_week=7)
+    assert result.outcome == services.Outcome.CREATED and reads == []
+    assert _status(placement) == (PlacementStatus.COMPLETED, CitizenStatus.COMPLETED, "goal_reached")
+
+    me, placement = course(username="mads")
+    for sv in placement.scheduled_visits:
+        sv.status = ScheduledVisitStatus.CANCELLED  # no planned visit after the day: the other statement
+    db.session.commit()
+    result, reads = _reads_of_the_latest_hours(me, placement, paid_hours_per_week=7)
+    assert result.outcome == services.Outcome.CREATED and reads == []
+    assert _status(placement)[0] == PlacementStatus.COMPLETED
+
+
+def test_an_older_visit_synced_late_is_not_the_latest_hours(app):
+    """A visit performed before one already stored, reporting the goal's hours, does not complete the
+    course: the hours read with the plan are the later visit's (fewer)."""
+    me, placement = course()
+    today = local_today()
+    _save(me, placement, uuid.uuid4(), paid_hours_per_week=3)
+    result, _reads = _reads_of_the_latest_hours(
+        me,
+        placement,
+        paid_hours_per_week=7,
+        performed_on=(today - timedelta(days=1)).isoformat(),
+        next_visit_date=(today + timedelta(days=20)).isoformat(),
+    )
+    assert result.outcome == services.Outcome.CREATED
+    assert _status(placement)[0] != PlacementStatus.COMPLETED
