@@ -172,7 +172,7 @@ def main() -> None:
             replay = f"/api/v1/visits/{uuid.uuid4()}"
             assert client.request("PUT", replay, body=visit)[0] == 201
             # Visits signed by the company contact, waiting for the citizen's (the last) signature.
-            keys = [str(uuid.uuid4()) for _ in range(int(SECONDS * 320))]
+            keys = [str(uuid.uuid4()) for _ in range(int(SECONDS * 480))]
             signature = {"name": "Bench Underskriver", "strokes": STROKES, "width": 500, "height": 200}
 
             def prepare(key: str) -> None:
